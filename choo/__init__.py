@@ -1,0 +1,1 @@
+"""Choo: invoicing and receivables for Norwegian membership organisations."""

@@ -1,0 +1,1 @@
+"""choo_cremul"""
