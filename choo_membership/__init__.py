@@ -1,1 +1,1 @@
-"""choo_membership"""
+"""Members and organisations, membership types and periods."""

@@ -1,0 +1,120 @@
+from collections import defaultdict
+
+from sql import Null
+
+from trytond.model import Index, Unique, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    issuer = fields.Many2One(
+        'choo.issuer', "Issuer", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        states={
+            'readonly': Eval('state') != 'draft',
+            'invisible': Eval('type') != 'out',
+            })
+    kid = fields.Char(
+        "KID", readonly=True, strip=False,
+        states={
+            'invisible': Eval('type') != 'out',
+            },
+        help="The customer identification the payer quotes.")
+    billing_run = fields.Many2One(
+        'choo.billing.run', "Billing Run", readonly=True,
+        ondelete='RESTRICT',
+        states={
+            'invisible': ~Eval('billing_run'),
+            })
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('issuer_kid_unique', Unique(t, t.issuer, t.kid),
+                'choo_subscription_billing.msg_invoice_kid_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.kid, Index.Equality()), where=t.kid != Null),
+                Index(
+                    t, (t.billing_run, Index.Range()),
+                    where=t.billing_run != Null),
+                })
+
+    @classmethod
+    def default_issuer(cls):
+        pool = Pool()
+        Issuer = pool.get('choo.issuer')
+        company = Transaction().context.get('company')
+        if company:
+            issuer = Issuer.find(company)
+            if issuer:
+                return issuer.id
+
+    @fields.depends(methods=['set_journal'])
+    def on_change_issuer(self):
+        self.set_journal()
+
+    @fields.depends('issuer')
+    def set_journal(self, pattern=None):
+        super().set_journal(pattern=pattern)
+        if self.type == 'out' and self.issuer:
+            self.journal = self.issuer.journal
+
+    def _number_sequence(self, pattern=None):
+        pattern = pattern.copy() if pattern is not None else {}
+        if self.type == 'out':
+            pattern.setdefault(
+                'issuer', self.issuer.id if self.issuer else None)
+        return super()._number_sequence(pattern=pattern)
+
+    @classmethod
+    def set_number(cls, invoices):
+        super().set_number(invoices)
+        cls.set_kid(invoices)
+
+    @classmethod
+    def set_kid(cls, invoices):
+        "Give each issued customer invoice its KID"
+        by_issuer = defaultdict(list)
+        for invoice in invoices:
+            if invoice._needs_kid():
+                by_issuer[invoice.issuer].append(invoice)
+        for issuer, issuer_invoices in by_issuer.items():
+            for invoice, kid in zip(
+                    issuer_invoices, issuer.get_kids(issuer_invoices)):
+                invoice.kid = kid
+        cls.save(sum(by_issuer.values(), []))
+
+    def _needs_kid(self):
+        "Return whether the invoice is to be paid by KID"
+        return (
+            self.type == 'out'
+            and bool(self.issuer)
+            and not self.kid
+            and self.sequence_type == 'invoice')
+
+    def _customer_payment_reference_type(self):
+        if self.kid:
+            return 'kid'
+        return super()._customer_payment_reference_type()
+
+    def _format_customer_payment_reference_kid(self, source):
+        return self.kid
+
+    @classmethod
+    def _search_customer_payment_reference(cls, value):
+        yield from super()._search_customer_payment_reference(value)
+        yield ('kid', '=', value)
+
+    @classmethod
+    def copy(cls, invoices, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('kid')
+        default.setdefault('billing_run')
+        return super().copy(invoices, default=default)
