@@ -1,1 +1,1 @@
-"""choo_account_no"""
+"""Norwegian standard chart of accounts (NS 4102) and VAT with SAF-T codes."""
