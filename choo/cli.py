@@ -7,12 +7,14 @@ the parser default: a callable taking the parsed arguments and returning
 the process exit code. Output is plain ``key: value`` lines.
 """
 import argparse
-import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
+from typing import Any, TypeVar
+
+T = TypeVar('T')
 
 COMMAND_GROUP = 'choo.commands'
 
@@ -61,32 +63,60 @@ class UserFacingError(Exception):
     "An error whose message is meant for the operator"
 
 
-@contextlib.contextmanager
-def transaction(args: argparse.Namespace) -> Iterator[object]:
-    "Yield the pool of the database inside a transaction as admin"
+def in_transaction(
+        args: argparse.Namespace, func: Callable[[Any], T]) -> T:
+    """Return func(pool) run in one transaction of the database as admin.
+
+    The transaction is started again when Tryton asks for it (to lock a
+    table on SQLite, for instance), so func must not print: it returns
+    what the command reports.  A user error rolls everything back.  The
+    tasks it queues run afterwards, unless trytond-worker takes them.
+    """
     from trytond import config
     config.update_etc(args.config)
 
     from trytond.exceptions import UserError, UserWarning
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
+    from trytond.transaction import Transaction, TransactionError
 
     pool = Pool(args.database)
     pool.init()
+    User = pool.get('res.user')
     with Transaction().start(args.database, 0, readonly=True):
-        User = pool.get('res.user')
         admin, = User.search([('login', '=', 'admin')], limit=1)
+    with Transaction().start(args.database, admin.id, readonly=True):
         context = User.get_preferences(context_only=True)
-    with Transaction().start(
-            args.database, admin.id, context=context) as transaction:
-        with transaction.set_context(_skip_warnings=True):
+    context['_skip_warnings'] = True
+    extras: dict[str, Any] = {}
+    while True:
+        with Transaction().start(
+                args.database, admin.id, context=context,
+                **extras) as transaction:
             try:
-                yield pool
+                result = func(pool)
+            except TransactionError as exception:
+                transaction.rollback()
+                exception.fix(extras)
+                continue
             except (UserError, UserWarning) as exception:
                 transaction.rollback()
-                raise UserFacingError(
-                    exception.message if hasattr(exception, 'message')
-                    else str(exception)) from exception
+                raise UserFacingError(_message(exception)) from exception
+            transaction.commit()
+        _run_tasks(pool, transaction)
+        return result
+
+
+def _run_tasks(pool: Any, transaction: Any) -> None:
+    "Run the queued tasks as trytond does when no worker takes them"
+    from trytond.worker import run_task
+    while transaction.tasks:
+        run_task(pool, transaction.tasks.pop())
+
+
+def _message(exception: Exception) -> str:
+    message = getattr(exception, 'message', '') or str(exception)
+    description = getattr(exception, 'description', '')
+    return f"{message} {description}".strip()
 
 
 if __name__ == '__main__':

@@ -1,1 +1,1 @@
-"""choo_cremul"""
+"""Bank files in: OCR giro, KID matching and unmatched payments."""
