@@ -8,3 +8,7 @@ class KIDError(UserError):
 
 class IssuerValidationError(ValidationError):
     pass
+
+
+class InvoiceKIDError(ValidationError):
+    pass

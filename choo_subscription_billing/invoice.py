@@ -2,10 +2,14 @@ from collections import defaultdict
 
 from sql import Null
 
+from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+
+from . import kid
+from .exceptions import InvoiceKIDError
 
 
 class Invoice(metaclass=PoolMeta):
@@ -19,11 +23,13 @@ class Invoice(metaclass=PoolMeta):
             'invisible': Eval('type') != 'out',
             })
     kid = fields.Char(
-        "KID", readonly=True, strip=False,
+        "KID", strip=False,
         states={
+            'readonly': Eval('state') != 'draft',
             'invisible': Eval('type') != 'out',
             },
-        help="The customer identification the payer quotes.")
+        help="The customer identification the payer quotes.\n"
+        "Leave empty to have the issuer's KID given on posting.")
     billing_run = fields.Many2One(
         'choo.billing.run', "Billing Run", readonly=True,
         ondelete='RESTRICT',
@@ -45,6 +51,21 @@ class Invoice(metaclass=PoolMeta):
                     t, (t.billing_run, Index.Range()),
                     where=t.billing_run != Null),
                 })
+
+    @classmethod
+    def validate_fields(cls, invoices, field_names):
+        super().validate_fields(invoices, field_names)
+        if 'kid' in field_names:
+            cls.check_kid(invoices)
+
+    @classmethod
+    def check_kid(cls, invoices):
+        "Check that a KID given by hand passes its check digit"
+        for invoice in invoices:
+            if invoice.kid and not kid.is_valid(invoice.kid):
+                raise InvoiceKIDError(gettext(
+                        'choo_subscription_billing.msg_invoice_kid_invalid',
+                        invoice=invoice.rec_name, kid=invoice.kid))
 
     @classmethod
     def default_issuer(cls):
@@ -86,9 +107,9 @@ class Invoice(metaclass=PoolMeta):
             if invoice._needs_kid():
                 by_issuer[invoice.issuer].append(invoice)
         for issuer, issuer_invoices in by_issuer.items():
-            for invoice, kid in zip(
+            for invoice, new_kid in zip(
                     issuer_invoices, issuer.get_kids(issuer_invoices)):
-                invoice.kid = kid
+                invoice.kid = new_kid
         cls.save(sum(by_issuer.values(), []))
 
     def _needs_kid(self):

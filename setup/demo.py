@@ -169,7 +169,7 @@ def serve(config_file, database):
     print("Stop the server with Ctrl+C.")
     sys.stdout.flush()
     os.execv(str(BIN / 'trytond'),
-        [str(BIN / 'trytond'), '-c', str(config_file)])
+        [str(BIN / 'trytond'), '-c', str(config_file), '-d', database])
 
 
 if __name__ == '__main__':
