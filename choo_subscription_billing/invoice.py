@@ -6,7 +6,6 @@ from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
 
 from . import kid
 from .exceptions import InvoiceKIDError
@@ -69,13 +68,7 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def default_issuer(cls):
-        pool = Pool()
-        Issuer = pool.get('choo.issuer')
-        company = Transaction().context.get('company')
-        if company:
-            issuer = Issuer.find(company)
-            if issuer:
-                return issuer.id
+        return Pool().get('choo.issuer').default_id()
 
     @fields.depends(methods=['set_journal'])
     def on_change_issuer(self):

@@ -1,6 +1,5 @@
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
-from trytond.pool import Pool
 from trytond.pyson import Eval, Id
 from trytond.transaction import Transaction
 
@@ -134,3 +133,10 @@ class Issuer(DeactivableMixin, ModelSQL, ModelView):
         issuers = cls.search([('company', '=', company)], limit=2)
         if len(issuers) == 1:
             return issuers[0]
+
+    @classmethod
+    def default_id(cls):
+        "Return the id of the only issuer of the context company, or None"
+        company = Transaction().context.get('company')
+        if company and (issuer := cls.find(company)):
+            return issuer.id

@@ -17,13 +17,7 @@ class Subscription(metaclass=PoolMeta):
 
     @classmethod
     def default_issuer(cls):
-        pool = Pool()
-        Issuer = pool.get('choo.issuer')
-        company = Transaction().context.get('company')
-        if company:
-            issuer = Issuer.find(company)
-            if issuer:
-                return issuer.id
+        return Pool().get('choo.issuer').default_id()
 
     def _get_invoice(self):
         invoice = super()._get_invoice()
