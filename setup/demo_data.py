@@ -40,6 +40,7 @@ class Association:
         self.create_statement_journal()
         services = self.create_dues()
         self.create_members(n_members, services)
+        self.close_configuration_wizard()
 
     def create_company(self):
         "Create the association as the company, keeping its books in NOK"
@@ -260,6 +261,14 @@ class Association:
         Subscription.save(subscriptions)
         Subscription.click(subscriptions, 'quote')
         Subscription.click(subscriptions, 'run')
+
+    def close_configuration_wizard(self):
+        "Mark the set-up steps done so that logging in opens no wizard"
+        Item = Model.get('ir.module.config_wizard.item')
+        items = Item.find([('state', '!=', 'done')])
+        for item in items:
+            item.state = 'done'
+        Item.save(items)
 
     def person_name(self):
         return (f"{self.random.choice(FIRST_NAMES)} "

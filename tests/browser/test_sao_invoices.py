@@ -103,7 +103,7 @@ def close_login_wizards(page):
         menu_entry.or_(wizard).first.wait_for()
         if not wizard.first.is_visible():
             return
-        page.locator('#tablist li.active button.close').click()
+        wizard.first.get_by_role('button', name='Cancel').click()
         wizard.first.wait_for(state='detached')
 
 
