@@ -97,3 +97,28 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 company=self.company.id, choo_billing_run=self.id):
             Line.generate_consumption(date=self.date)
             Subscription.generate_invoice(date=self.date)
+        self._adopt_drafts()
+
+    def _adopt_drafts(self):
+        "Take in the subscription invoices left in draft outside any run"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        drafts = Invoice.search([
+                ('type', '=', 'out'),
+                ('state', '=', 'draft'),
+                ('company', '=', self.company.id),
+                ('billing_run', '=', None),
+                ('invoice_date', '<=', self.date),
+                ('lines.origin', 'like', 'sale.subscription.line,%'),
+                ])
+        Invoice.write(drafts, {'billing_run': self.id})
+
+    @classmethod
+    def run_scheduled(cls):
+        "Run billing up to today for the company of the scheduled task"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        company = Transaction().context.get('company')
+        if company:
+            run, = cls.create([{'company': company, 'date': Date.today()}])
+            cls.run([run])
