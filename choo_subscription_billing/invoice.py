@@ -82,9 +82,8 @@ class Invoice(metaclass=PoolMeta):
 
     def _number_sequence(self, pattern=None):
         pattern = pattern.copy() if pattern is not None else {}
-        if self.type == 'out':
-            pattern.setdefault(
-                'issuer', self.issuer.id if self.issuer else None)
+        issuer = self.issuer if self.type == 'out' else None
+        pattern.setdefault('issuer', issuer.id if issuer else None)
         return super()._number_sequence(pattern=pattern)
 
     @classmethod

@@ -101,8 +101,9 @@ class Issuer(DeactivableMixin, ModelSQL, ModelView):
     def _kid_member_number(self, invoice):
         "Return the digits that identify the payer in the KID"
         party = invoice.party
-        number = party.member_number or party.code_digit
-        if not number or len(str(number)) > self.kid_member_digits:
+        number = str(party.member_number or party.code_digit or '')
+        if (not number.isdigit()
+                or len(number) > self.kid_member_digits):
             raise KIDError(gettext(
                     'choo_subscription_billing.msg_kid_member_number',
                     party=party.rec_name,
