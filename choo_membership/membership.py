@@ -6,6 +6,7 @@ from trytond.transaction import Transaction
 
 class MembershipType(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'choo.membership.type'
+    __string__ = "Membership Type"
 
     name = fields.Char("Name", required=True, translate=True)
     company = fields.Many2One('company.company', "Company", required=True)
@@ -23,6 +24,7 @@ class MembershipType(DeactivableMixin, ModelSQL, ModelView):
 
 class Membership(ModelSQL, ModelView):
     __name__ = 'choo.membership'
+    __string__ = "Membership"
     party = fields.Many2One(
         'party.party', "Member", required=True, ondelete='CASCADE',
         context={'company': Eval('company', -1)}, depends={'company'})

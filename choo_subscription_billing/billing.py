@@ -11,6 +11,7 @@ logger = logging.getLogger(__name__)
 
 class BillingRun(Workflow, ModelSQL, ModelView):
     __name__ = 'choo.billing.run'
+    __string__ = "Billing Run"
 
     company = fields.Many2One(
         'company.company', "Company", required=True,

@@ -9,6 +9,7 @@ from .exceptions import IssuerValidationError, KIDError
 
 class Issuer(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'choo.issuer'
+    __string__ = "Issuer"
 
     name = fields.Char("Name", required=True)
     company = fields.Many2One('company.company', "Company", required=True)
@@ -41,7 +42,7 @@ class Issuer(DeactivableMixin, ModelSQL, ModelView):
     kid_sequence_digits = fields.Integer(
         "KID Sequence Digits", required=True,
         domain=[('kid_sequence_digits', '>=', 1)],
-        help="How many digits of the KID hold the invoice sequence.")
+        help="How many digits of the KID hold the KID sequence number.")
     kid_length = fields.Function(
         fields.Integer("KID Length"), 'on_change_with_kid_length')
     kid_sequence = fields.Many2One(
