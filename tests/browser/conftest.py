@@ -28,6 +28,11 @@ DEMO_SCRIPT = os.environ.get(
     'CHOO_DEMO_SCRIPT', str(REPO / 'setup' / 'demo.py'))
 
 
+class Demo(NamedTuple):
+    database: str
+    output: str
+
+
 class Server(NamedTuple):
     url: str
     database: str
@@ -113,8 +118,8 @@ def trytond_config(tmp_path_factory, sao_root, web_address):
 
 
 @pytest.fixture(scope='session')
-def demo_database(trytond_config):
-    "Build the demo database and return its name"
+def demo(trytond_config):
+    "Build the demo database and return its name and what the demo printed"
     if not Path(DEMO_SCRIPT).exists():
         pytest.fail(f"{DEMO_SCRIPT} is missing", pytrace=False)
     result = subprocess.run(
@@ -126,11 +131,11 @@ def demo_database(trytond_config):
         pytest.fail(
             f"{DEMO_SCRIPT} failed:\n{result.stdout}\n{result.stderr}",
             pytrace=False)
-    return DATABASE
+    return Demo(DATABASE, result.stdout)
 
 
 @pytest.fixture(scope='session')
-def trytond_server(trytond_config, demo_database, web_address):
+def trytond_server(trytond_config, demo, web_address):
     "Run trytond serving sao and the demo database"
     url = f'http://{web_address}'
     log_path = trytond_config.with_name('trytond.log')
@@ -139,11 +144,11 @@ def trytond_server(trytond_config, demo_database, web_address):
     with open(log_path, 'w') as log:
         process = subprocess.Popen(
             [str(bin_path('trytond')), '-c', str(trytond_config),
-                '-d', demo_database],
+                '-d', demo.database],
             env=trytond_environ(), stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_server(url, process, log_path)
-        yield Server(url, demo_database)
+        yield Server(url, demo.database)
     finally:
         process.terminate()
         try:

@@ -80,9 +80,11 @@ def log_in(page, server):
     select = dialog.locator('select#database')
     entry = dialog.locator('input#database')
     dialog.locator('input#login').wait_for()
+    # sao fills in the database once the server has listed them.
+    page.wait_for_load_state('networkidle')
     if select.is_visible():
         select.select_option(server.database)
-    elif entry.is_editable():
+    elif not entry.input_value():
         entry.fill(server.database)
     assert server.database in (select.input_value(), entry.input_value())
     dialog.locator('input#login').fill(server.login)
