@@ -30,6 +30,8 @@ class Association:
     def __init__(self, today):
         self.today = today
         self.year_start = today.replace(month=1, day=1)
+        # The members' dues year starts on the first of this month.
+        self.dues_start = today.replace(day=1)
         self.random = random.Random(2026)
 
     def build(self, n_members):
@@ -245,13 +247,13 @@ class Association:
         for party in parties:
             type_ = types[0] if self.random.random() < 0.8 else types[1]
             memberships.append(Membership(
-                    party=party, type=type_, start_date=self.year_start))
+                    party=party, type=type_, start_date=self.dues_start))
         Membership.save(memberships)
 
         subscriptions = []
         for membership in memberships:
             subscription = Subscription(party=membership.party)
-            subscription.start_date = self.year_start
+            subscription.start_date = self.dues_start
             subscription.invoice_recurrence = self.yearly
             subscription.payment_term = self.payment_term
             line = subscription.lines.new()
