@@ -28,7 +28,7 @@ ADMIN_PASSWORD = 'admin'
 
 def main(argv=None):
     args = parse_args(argv)
-    config_file = args.config or write_config()
+    config_file = args.config or write_config(serve=not args.no_serve)
     create_database(config_file, args.database)
 
     from proteus import config as proteus_config
@@ -59,18 +59,19 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def write_config():
+def write_config(serve):
     "Write the demo's trytond configuration and return its path"
-    sao = install_sao()
     (VAR / 'db').mkdir(parents=True, exist_ok=True)
     config_file = VAR / 'trytond.conf'
-    config_file.write_text(
+    text = (
         "[database]\n"
         "uri = sqlite://\n"
         f"path = {VAR / 'db'}\n"
         "\n[web]\n"
-        "listen = 127.0.0.1:8000\n"
-        f"root = {sao}\n")
+        "listen = 127.0.0.1:8000\n")
+    if serve:
+        text += f"root = {install_sao()}\n"
+    config_file.write_text(text)
     return config_file
 
 
