@@ -20,18 +20,18 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def set_number(cls, invoices):
-        # Tryton numbers invoices on posting, while still modifiable
-        super().set_number(invoices)
+        # Tryton numbers invoices on posting, while still modifiable,
+        # and saves them once numbered
         cls.set_delivery_channel(invoices)
+        super().set_number(invoices)
 
     @classmethod
     def set_delivery_channel(cls, invoices):
-        "Choose the channel each posted customer invoice is sent by"
-        invoices = [i for i in invoices if i._needs_delivery_channel()]
+        "Choose, without saving, the channel of each invoice to be posted"
         for invoice in invoices:
-            invoice.delivery_channel = routing.choose_channel(
-                invoice._get_delivery_receiver()).value
-        cls.save(invoices)
+            if invoice._needs_delivery_channel():
+                invoice.delivery_channel = routing.choose_channel(
+                    invoice._get_delivery_receiver()).value
 
     def _needs_delivery_channel(self):
         "Return whether the invoice still needs its delivery channel"

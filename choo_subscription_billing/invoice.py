@@ -88,12 +88,13 @@ class Invoice(metaclass=PoolMeta):
 
     @classmethod
     def set_number(cls, invoices):
-        super().set_number(invoices)
+        # Tryton saves the invoices once it has numbered them
         cls.set_kid(invoices)
+        super().set_number(invoices)
 
     @classmethod
     def set_kid(cls, invoices):
-        "Give each issued customer invoice its KID"
+        "Give each customer invoice to be issued its KID, without saving"
         by_issuer = defaultdict(list)
         for invoice in invoices:
             if invoice._needs_kid():
@@ -102,15 +103,15 @@ class Invoice(metaclass=PoolMeta):
             for invoice, new_kid in zip(
                     issuer_invoices, issuer.get_kids(issuer_invoices)):
                 invoice.kid = new_kid
-        cls.save(sum(by_issuer.values(), []))
 
     def _needs_kid(self):
-        "Return whether the invoice is to be paid by KID"
+        "Return whether the invoice is to be paid by a KID it has not got"
         return (
             self.type == 'out'
             and bool(self.issuer)
             and not self.kid
-            and self.sequence_type == 'invoice')
+            and self.state not in {'posted', 'paid', 'cancelled'}
+            and self._sequence_type == 'invoice')
 
     def _customer_payment_reference_type(self):
         if self.kid:

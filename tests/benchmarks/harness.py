@@ -1,0 +1,219 @@
+"""What the benchmarks share: a throwaway database, a timer, a report.
+
+A benchmark makes a PostgreSQL database on the server that
+CHOO_TEST_POSTGRESQL names, activates the Choo modules and builds the
+demo association of setup/demo_data.py in it.  It then runs ``choo``
+subcommands in this process, so that a timing covers the job and not
+Python's start or the loading of the modules.  The database is dropped
+whatever happens, and the last line printed is one JSON object.
+"""
+import argparse
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'setup'))
+
+import demo  # noqa: E402
+
+DEFAULT_URI = 'postgresql://postgres@127.0.0.1:5432/'
+LIBPQ_ENVIRON = {
+    'host': 'PGHOST',
+    'hostaddr': 'PGHOSTADDR',
+    'port': 'PGPORT',
+    'user': 'PGUSER',
+    'password': 'PGPASSWORD',
+    'passfile': 'PGPASSFILE',
+    'sslmode': 'PGSSLMODE',
+    'service': 'PGSERVICE',
+    }
+
+
+@dataclass
+class Bench:
+    "The database a benchmark works in"
+    config_file: Path
+    database: str
+    folder: Path
+    today: dt.date
+    setup_seconds: float = 0
+
+
+def parse_args(doc, members):
+    "Return the command line arguments of a benchmark"
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(
+        '--members', type=int, default=members,
+        help="members of the association (default: %(default)s)")
+    return parser.parse_args()
+
+
+def progress(message):
+    "Print a progress line at once"
+    print(message, flush=True)
+
+
+@contextlib.contextmanager
+def association_database(n_members):
+    "Yield a Bench whose database holds the association, then drop it"
+    uri = os.environ.get('CHOO_TEST_POSTGRESQL') or DEFAULT_URI
+    database = f'choo_bench_{os.getpid()}'
+    # createdb and dropdb, run by demo.py, find the server in libpq's
+    # environment variables.
+    os.environ.update(libpq_environ(uri))
+    with tempfile.TemporaryDirectory(prefix='choo-bench-') as folder:
+        bench = Bench(
+            config_file=write_config(Path(folder), uri),
+            database=database, folder=Path(folder),
+            today=dt.date.today())
+        try:
+            bench.setup_seconds = set_up(bench, n_members)
+            yield bench
+        finally:
+            drop_database(database)
+
+
+def libpq_environ(uri):
+    "Return the libpq environment variables that reach the server of uri"
+    from psycopg.conninfo import conninfo_to_dict
+    params = conninfo_to_dict(uri)
+    return {
+        variable: str(params[key])
+        for key, variable in LIBPQ_ENVIRON.items() if key in params}
+
+
+def write_config(folder, uri):
+    "Write a trytond configuration using uri and return its path"
+    config_file = folder / 'trytond.conf'
+    config_file.write_text(f"[database]\nuri = {uri}\n")
+    return config_file
+
+
+def set_up(bench, n_members):
+    "Create the database with the association and return the seconds"
+    from proteus import config as proteus_config
+
+    started = time.perf_counter()
+    progress(f"creating database {bench.database}")
+    demo.create_database(bench.config_file, bench.database)
+    activated = time.perf_counter()
+    progress(f"modules activated in {activated - started:.1f} s")
+
+    proteus_config.set_trytond(
+        database=bench.database, config_file=str(bench.config_file))
+    demo.build_association(bench.today, n_members)
+    built = time.perf_counter()
+    progress(f"association of {n_members} members built "
+        f"in {built - activated:.1f} s")
+    return built - started
+
+
+def drop_database(database):
+    "Close this process's connections to database and drop it"
+    from trytond import backend
+
+    # Database(name) would open a pool if there were none to close.
+    if database in backend.Database._databases.get(os.getpid(), {}):
+        backend.Database(database).close()
+    result = subprocess.run(
+        ['dropdb', '--if-exists', '--force', database],
+        capture_output=True, text=True)
+    if result.returncode:
+        sys.stderr.write(result.stderr)
+        progress(f"could not drop database {database}")
+    else:
+        progress(f"dropped database {database}")
+
+
+def choo(bench, *command):
+    "Run a choo subcommand in this process and return its Timing"
+    from choo.cli import main
+
+    output = io.StringIO()
+    try:
+        with Timing() as timing, contextlib.redirect_stdout(output):
+            code = main([
+                    '-c', str(bench.config_file), '-d', bench.database,
+                    *command])
+    finally:
+        sys.stdout.write(output.getvalue())
+    if code:
+        raise SystemExit(f"choo {command[0]} failed")
+    timing.report = dict(
+        line.split(': ', 1) for line in output.getvalue().splitlines()
+        if ': ' in line)
+    progress(f"choo {command[0]}: {timing.seconds:.1f} s, "
+        f"{timing.attempts} attempts, "
+        f"{timing.task_seconds:.1f} s in queued tasks")
+    if timing.locks:
+        progress(f"restarted to take the locks {timing.locks}")
+    return timing
+
+
+class Timing:
+    """Time a choo subcommand and the parts of it worth knowing.
+
+    in_transaction starts the whole job again each time Tryton asks for
+    a lock it did not take at the start, and afterwards runs the tasks
+    the job queued (such as rendering the invoices), so both are counted.
+    """
+
+    def __enter__(self):
+        import choo.cli
+        from trytond.transaction import TransactionError
+
+        self.attempts = 1
+        self.task_seconds = 0.0
+        self.locks = {}
+        self.report = {}
+        self._patches = contextlib.ExitStack()
+        self._patches.enter_context(mock.patch.object(
+                TransactionError, 'fix', self._count(TransactionError.fix)))
+        self._patches.enter_context(mock.patch.object(
+                choo.cli, '_run_tasks', self._time(choo.cli._run_tasks)))
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self._started
+        self._patches.close()
+
+    def _count(self, fix):
+        def counting_fix(error, extras):
+            self.attempts += 1
+            self.locks = extras
+            return fix(error, extras)
+        return counting_fix
+
+    def _time(self, run_tasks):
+        def timed_run_tasks(*args):
+            started = time.perf_counter()
+            try:
+                return run_tasks(*args)
+            finally:
+                self.task_seconds += time.perf_counter() - started
+        return timed_run_tasks
+
+
+def report(benchmark, **figures):
+    "Print the benchmark's figures as one JSON object on the last line"
+    rounded = {
+        key: round(value, 3) if isinstance(value, float) else value
+        for key, value in figures.items()}
+    print(json.dumps(
+            {'benchmark': benchmark, 'backend': 'postgresql', **rounded}),
+        flush=True)
+
+
+def rate(count, seconds):
+    "Return count per second, or None when nothing was timed"
+    return count / seconds if seconds else None
