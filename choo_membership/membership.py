@@ -84,4 +84,5 @@ class Membership(ModelSQL, ModelView):
         super().on_modification(mode, memberships, field_names=field_names)
         if mode in {'create', 'write'}:
             Party = Pool().get('party.party')
-            Party.number_members(list({m.party for m in memberships}))
+            Party.number_members(
+                list(dict.fromkeys(m.party for m in memberships)))
