@@ -116,10 +116,16 @@ class BillingRun(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def run_scheduled(cls):
-        "Run billing up to today for the company of the scheduled task"
+        "Run billing up to today for the task's company, or for all"
         pool = Pool()
+        Company = pool.get('company.company')
         Date = pool.get('ir.date')
         company = Transaction().context.get('company')
-        if company:
-            run, = cls.create([{'company': company, 'date': Date.today()}])
-            cls.run([run])
+        companies = [Company(company)] if company else Company.search([])
+        for company in companies:
+            with Transaction().set_context(company=company.id):
+                run, = cls.create([{
+                            'company': company.id,
+                            'date': Date.today(),
+                            }])
+                cls.run([run])
