@@ -5,7 +5,7 @@ from sql import Null
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 
 from . import kid
 from .exceptions import InvoiceKIDError
@@ -132,3 +132,32 @@ class Invoice(metaclass=PoolMeta):
         default.setdefault('kid')
         default.setdefault('billing_run')
         return super().copy(invoices, default=default)
+
+
+class InvoiceLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice.line'
+
+    service_start = fields.Date(
+        "Service Start",
+        domain=[
+            If(Eval('service_start') & Eval('service_end'),
+                ('service_start', '<=', Eval('service_end')),
+                ()),
+            ],
+        states={
+            'readonly': Eval('invoice_state') != 'draft',
+            'invisible': Eval('type') != 'line',
+            },
+        help="The first day of the period the line bills.")
+    service_end = fields.Date(
+        "Service End",
+        domain=[
+            If(Eval('service_start') & Eval('service_end'),
+                ('service_end', '>=', Eval('service_start')),
+                ()),
+            ],
+        states={
+            'readonly': Eval('invoice_state') != 'draft',
+            'invisible': Eval('type') != 'line',
+            },
+        help="The last day of the period the line bills, inclusive.")
