@@ -12,3 +12,7 @@ class IssuerValidationError(ValidationError):
 
 class InvoiceKIDError(ValidationError):
     pass
+
+
+class BillingError(UserError):
+    pass

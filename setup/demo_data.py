@@ -192,7 +192,6 @@ class Association:
         Account = Model.get('account.account')
         MembershipType = Model.get('choo.membership.type')
         PaymentTerm = Model.get('account.invoice.payment_term')
-        RecurrenceRuleSet = Model.get('sale.subscription.recurrence.rule.set')
         Service = Model.get('sale.subscription.service')
         Tax = Model.get('account.tax')
         Template = Model.get('product.template')
@@ -202,9 +201,6 @@ class Association:
         self.payment_term.lines.new(type='remainder').relativedeltas.new(
             days=14)
         self.payment_term.save()
-        self.yearly = RecurrenceRuleSet(name="Årlig")
-        self.yearly.rules[0].freq = 'yearly'
-        self.yearly.save()
         category = Category(name="Kontingent", accounting=True)
         category.account_revenue, = Account.find([('code', '=', '3910')])
         category.customer_taxes.extend(
@@ -215,11 +211,11 @@ class Association:
         for type_name, product_name, price in DUES:
             template = Template(name=product_name, type='service',
                 default_uom=unit, list_price=price,
-                account_category=category, salable=True)
+                account_category=category, salable=True,
+                billing_proration='pro_rata')
             template.save()
             product, = template.products
-            service = Service(product=product,
-                consumption_recurrence=self.yearly)
+            service = Service(product=product)
             service.save()
             membership_type = MembershipType(
                 name=type_name, product=product)
@@ -254,7 +250,7 @@ class Association:
         for membership in memberships:
             subscription = Subscription(party=membership.party)
             subscription.start_date = self.dues_start
-            subscription.invoice_recurrence = self.yearly
+            subscription.interval = 'yearly'
             subscription.payment_term = self.payment_term
             line = subscription.lines.new()
             line.service = services[membership.type]
