@@ -1,9 +1,32 @@
-from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.model import ModelSQL, fields
+from trytond.modules.company.model import (
+    CompanyMultiValueMixin, CompanyValueMixin)
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 
 
-class Template(metaclass=PoolMeta):
+def _cost_centre_domain(company):
+    return [
+        ('type', '=', 'normal'),
+        ('state', '!=', 'closed'),
+        ('company', '=', company),
+        ]
+
+
+class Template(CompanyMultiValueMixin, metaclass=PoolMeta):
     __name__ = 'product.template'
+
+    cost_centre = fields.MultiValue(fields.Many2One(
+            'analytic_account.account', "Cost Centre", ondelete='RESTRICT',
+            domain=_cost_centre_domain(
+                Eval('context', {}).get('company', -1)),
+            states={
+                'invisible': ~Eval('context', {}).get('company'),
+                },
+            help="The analytic account the invoice lines of the product "
+            "go to unless changed on the line."))
+    cost_centres = fields.One2Many(
+        'product.template.cost_centre', 'template', "Cost Centres")
 
     billing_proration = fields.Selection([
             ('whole', "Whole Period"),
@@ -17,3 +40,25 @@ class Template(metaclass=PoolMeta):
     @classmethod
     def default_billing_proration(cls):
         return 'whole'
+
+    @classmethod
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field == 'cost_centre':
+            return pool.get('product.template.cost_centre')
+        return super().multivalue_model(field)
+
+
+class TemplateCostCentre(ModelSQL, CompanyValueMixin):
+    __name__ = 'product.template.cost_centre'
+    __string__ = "Product Cost Centre"
+
+    template = fields.Many2One(
+        'product.template', "Template", ondelete='CASCADE',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    cost_centre = fields.Many2One(
+        'analytic_account.account', "Cost Centre", ondelete='RESTRICT',
+        domain=_cost_centre_domain(Eval('company', -1)))
