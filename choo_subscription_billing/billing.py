@@ -582,10 +582,11 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 drafts[key] = Draft(self._get_invoice(due))
             drafts[key].dues.append(due)
         valid = []
+        defaults = {}
         for draft in drafts.values():
             try:
                 draft.lines = [
-                    self._get_invoice_line(draft.invoice, due)
+                    self._get_invoice_line(draft.invoice, due, defaults)
                     for due in draft.dues]
                 draft.invoice.lines = draft.lines
                 self._check_invoice(draft.invoice)
@@ -653,7 +654,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             invoice._choo_set_party_references()
         return invoice
 
-    def _get_invoice_line(self, invoice, due):
+    def _get_invoice_line(self, invoice, due, defaults):
         "Return the invoice line that bills the due"
         pool = Pool()
         Line = pool.get('account.invoice.line')
@@ -661,7 +662,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             invoice=invoice, type='line', company=self.company,
             invoice_type='out', currency=invoice.currency,
             party=invoice.party, product=due.product)
-        line.on_change_product()
+        self._set_product_defaults(line, defaults)
         line.quantity = float(due.quantity)
         if due.amount == due.quantity * due.unit_price:
             line.unit_price = due.unit_price
@@ -675,6 +676,36 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             line.service_start = due.period.start
             line.service_end = due.period.end
         return line
+
+    def _set_product_defaults(self, line, cache):
+        """Set what the product gives the line, as on_change_product does
+
+        The product's account, taxes and cost centre are the same on every
+        line of a product for payers of the same tax rule: on_change_product
+        runs once per product and rule, and its values are copied.
+        """
+        pool = Pool()
+        Entry = pool.get('analytic.account.entry')
+        Line = pool.get('account.invoice.line')
+        TaxRule = pool.get('account.tax.rule')
+        if 'tax_rules' not in cache:
+            cache['tax_rules'] = bool(TaxRule.search([], limit=1))
+        key = (line.product.id,
+            line.party.customer_tax_rule if cache['tax_rules'] else None)
+        if key not in cache:
+            template = Line(**{
+                    name: getattr(line, name)
+                    for name in ['invoice', 'type', 'company', 'invoice_type',
+                        'currency', 'party', 'product']})
+            template.on_change_product()
+            cache[key] = template
+        template = cache[key]
+        for name in ['account', 'unit', 'taxes', 'taxes_deductible_rate']:
+            setattr(line, name, getattr(template, name, None))
+        entries = getattr(template, 'analytic_accounts', None)
+        if entries is not None:
+            line.analytic_accounts = [
+                Entry(root=e.root, account=e.account) for e in entries]
 
     def _summarise(self, drafts):
         "Return the preview summary lines per product and cost centre"
