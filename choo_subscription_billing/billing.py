@@ -315,10 +315,12 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             missed = [d for d in dues if d.missed]
             run.preview_invoices = len(drafts)
             run.preview_lines = len(billed)
-            run.preview_amount = sum((d.amount for d in billed), Decimal(0))
+            round_ = run.company.currency.round
+            run.preview_amount = round_(
+                sum((d.amount for d in billed), Decimal(0)))
             run.preview_missed = len(missed)
-            run.preview_missed_amount = sum(
-                (d.amount for d in missed), Decimal(0))
+            run.preview_missed_amount = round_(
+                sum((d.amount for d in missed), Decimal(0)))
             run.preview_errors = len(errors)
             run.preview_sample = run._sample(drafts, errors)
         Summary.save(summaries)

@@ -21,17 +21,22 @@ def billing_run(parser):
     mode.add_argument(
         '--commit', dest='commit', action='store_true',
         help="invoice and post (the default)")
+    mode.add_argument(
+        '--resume', action='store_true',
+        help="process the pending batches of the runs left processing")
     parser.add_argument(
         '--no-catch-up', dest='catch_up', action='store_false',
         help="bill only the latest due period of each line")
     parser.add_argument(
         '--batch-size', type=int, default=None,
         help="subscriptions per batch of the workers")
-    parser.set_defaults(run=_run, commit=True, catch_up=True)
+    parser.set_defaults(run=_run, commit=True, catch_up=True, resume=False)
 
 
 def _run(args):
     runs = in_transaction(args, lambda pool: _start(pool, args))
+    if args.resume:
+        print(f"runs resumed: {len(runs)}")
     for report in in_transaction(args, lambda pool: _report(pool, runs)):
         for key, value in report.items():
             print(f"{key}: {value}")
@@ -42,6 +47,14 @@ def _start(pool, args):
     "Create a run per issuer, preview it and commit it when asked"
     BillingRun = pool.get('choo.billing.run')
     Date = pool.get('ir.date')
+
+    if args.resume:
+        runs = BillingRun.search([
+                ('issuer', 'in', [i.id for i in _issuers(pool, args.issuer)]),
+                ('state', '=', 'processing'),
+                ], order=[('id', 'ASC')])
+        BillingRun.process(runs)
+        return [r.id for r in runs]
 
     context = {}
     if args.batch_size:
