@@ -187,6 +187,9 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             ('draft', 'processing'),
             ('previewed', 'processing'),
             ('processing', 'done'),
+            # A run with nothing to process is done once approved
+            ('draft', 'done'),
+            ('previewed', 'done'),
             }
         cls._buttons.update({
                 'draft': {
@@ -347,7 +350,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         for batch in batches:
             # One task per batch, so that workers share a run.
             Batch.__queue__.process([batch])
-        cls.finish(runs)
+        cls.done([r for r in runs if not r.total])
 
     @classmethod
     @ModelView.button
@@ -360,12 +363,17 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 ('state', '=', 'pending'),
                 ])
         Batch.process(batches)
+        cls.finish(runs)
 
     @classmethod
     def finish(cls, runs):
         "Mark done the runs whose batches are all processed"
         pool = Pool()
         Batch = pool.get('choo.billing.run.batch')
+        # Batches of a run end in parallel: one finishes the run at a time,
+        # seeing what the others committed.
+        cls.lock(runs)
+        runs = [r for r in cls.browse(runs) if r.state == 'processing']
         pending = {b.run.id for b in Batch.search([
                     ('run', 'in', [r.id for r in runs]),
                     ('state', '=', 'pending'),
@@ -857,7 +865,8 @@ class BillingRunBatch(ModelSQL, ModelView):
             batch.state = 'done'
         Error.save(errors)
         cls.save(batches)
-        Run.finish(list({b.run for b in batches}))
+        # In a transaction of its own, after this one is committed
+        Run.__queue__.finish(list({b.run for b in batches}))
 
 
 class BillingRunError(ModelSQL, ModelView):
