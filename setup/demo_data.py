@@ -44,6 +44,19 @@ class Association:
         self.create_members(n_members, services)
         self.close_configuration_wizard()
 
+    def add_members(self, n_members):
+        "Add members to the association that an earlier build created"
+        MembershipType = Model.get('choo.membership.type')
+        PaymentTerm = Model.get('account.invoice.payment_term')
+        Service = Model.get('sale.subscription.service')
+
+        self.payment_term, = PaymentTerm.find([])
+        services = {}
+        for type_ in MembershipType.find([], order=[('id', 'ASC')]):
+            services[type_], = Service.find(
+                [('product', '=', type_.product.id)])
+        self.create_members(n_members, services)
+
     def create_company(self):
         "Create the association as the company, keeping its books in NOK"
         Company = Model.get('company.company')
@@ -256,6 +269,8 @@ class Association:
             line.service = services[membership.type]
             line.quantity = 1
             subscriptions.append(subscription)
+        if not subscriptions:
+            return
         Subscription.save(subscriptions)
         Subscription.click(subscriptions, 'quote')
         Subscription.click(subscriptions, 'run')

@@ -9,6 +9,7 @@ whatever happens, and the last line printed is one JSON object.
 """
 import argparse
 import contextlib
+import hashlib
 import datetime as dt
 import io
 import json
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'setup'))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'setup'))
 
 import demo  # noqa: E402
 
@@ -63,8 +65,11 @@ def progress(message):
 
 
 @contextlib.contextmanager
-def association_database(n_members):
-    "Yield a Bench whose database holds the association, then drop it"
+def association_database(n_members, worker=False):
+    """Yield a Bench whose database holds the association, then drop it
+
+    With worker, the configuration leaves queued tasks to trytond-worker.
+    """
     uri = os.environ.get('CHOO_TEST_POSTGRESQL') or DEFAULT_URI
     database = f'choo_bench_{os.getpid()}'
     # createdb and dropdb, run by demo.py, find the server in libpq's
@@ -72,7 +77,7 @@ def association_database(n_members):
     os.environ.update(libpq_environ(uri))
     with tempfile.TemporaryDirectory(prefix='choo-bench-') as folder:
         bench = Bench(
-            config_file=write_config(Path(folder), uri),
+            config_file=write_config(Path(folder), uri, worker),
             database=database, folder=Path(folder),
             today=dt.date.today())
         try:
@@ -91,10 +96,13 @@ def libpq_environ(uri):
         for key, variable in LIBPQ_ENVIRON.items() if key in params}
 
 
-def write_config(folder, uri):
+def write_config(folder, uri, worker=False):
     "Write a trytond configuration using uri and return its path"
     config_file = folder / 'trytond.conf'
-    config_file.write_text(f"[database]\nuri = {uri}\n")
+    text = f"[database]\nuri = {uri}\n"
+    if worker:
+        text += "[queue]\nworker = True\n"
+    config_file.write_text(text)
     return config_file
 
 
@@ -103,27 +111,65 @@ def set_up(bench, n_members):
     from proteus import config as proteus_config
 
     started = time.perf_counter()
-    progress(f"creating database {bench.database}")
-    demo.create_database(bench.config_file, bench.database)
-    activated = time.perf_counter()
-    progress(f"modules activated in {activated - started:.1f} s")
-
+    template = template_name(bench.today)
+    if not database_exists(template):
+        progress(f"creating template database {template}")
+        demo.create_database(bench.config_file, template)
+        proteus_config.set_trytond(
+            database=template, config_file=str(bench.config_file))
+        demo.build_association(bench.today, 0)
+        close_database(template)
+    progress(f"creating database {bench.database} from {template}")
+    subprocess.run(
+        ['createdb', '-T', template, bench.database], check=True)
     proteus_config.set_trytond(
         database=bench.database, config_file=str(bench.config_file))
-    demo.build_association(bench.today, n_members)
+    activated = time.perf_counter()
+    progress(f"association ready in {activated - started:.1f} s")
+
+    if n_members:
+        demo.Association(bench.today).add_members(n_members)
     built = time.perf_counter()
-    progress(f"association of {n_members} members built "
-        f"in {built - activated:.1f} s")
+    progress(f"{n_members} members built in {built - activated:.1f} s")
     return built - started
 
 
-def drop_database(database):
-    "Close this process's connections to database and drop it"
+def template_name(today):
+    """Return the name of the database the benchmark databases copy
+
+    Activating the modules takes minutes; the template that holds the
+    activated modules and the association without members is kept for
+    the next benchmark while the sources and the day stay the same.
+    """
+    digest = hashlib.sha256(today.isoformat().encode())
+    for path in sorted(REPO.glob('choo_*/**/*')) + [REPO / 'setup']:
+        if path.is_file() and path.suffix in {'.py', '.xml', '.cfg', '.po'}:
+            digest.update(str(path).encode() + path.read_bytes())
+    return f'choo_bench_template_{digest.hexdigest()[:12]}'
+
+
+def database_exists(name):
+    "Return whether the server has a database called name"
+    result = subprocess.run(
+        ['psql', '-XAtc',
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+            'postgres'],
+        capture_output=True, text=True, check=True)
+    return result.stdout.strip() == '1'
+
+
+def close_database(database):
+    "Close this process's connections to database"
     from trytond import backend
 
     # Database(name) would open a pool if there were none to close.
     if database in backend.Database._databases.get(os.getpid(), {}):
         backend.Database(database).close()
+
+
+def drop_database(database):
+    "Close this process's connections to database and drop it"
+    close_database(database)
     result = subprocess.run(
         ['dropdb', '--if-exists', '--force', database],
         capture_output=True, text=True)
