@@ -95,5 +95,22 @@ class SubscriptionBillingTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertFalse(issuer.accepts_kid('123456782'))
         self.assertFalse(issuer.accepts_kid('10000057'))
 
+    @with_transaction()
+    def test_payment_mean_rule_matches_its_issuer_only(self):
+        "Test a payment mean rule serves the invoices of its issuer only"
+        pool = Pool()
+        Issuer = pool.get('choo.issuer')
+        Rule = pool.get('account.invoice.payment.mean.rule')
+
+        national, branch = Issuer(id=1), Issuer(id=2)
+        national_rule = Rule(issuer=national)
+        plain_rule = Rule(issuer=None)
+
+        self.assertTrue(national_rule.match({'issuer': national.id}))
+        self.assertFalse(national_rule.match({'issuer': branch.id}))
+        self.assertFalse(national_rule.match({'issuer': None}))
+        self.assertTrue(plain_rule.match({'issuer': None}))
+        self.assertFalse(plain_rule.match({'issuer': branch.id}))
+
 
 del ModuleTestCase
