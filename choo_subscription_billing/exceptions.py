@@ -10,6 +10,22 @@ class IssuerValidationError(ValidationError):
     pass
 
 
+class IssuerOrgnrError(ValidationError):
+    pass
+
+
+class IssuerBankAccountError(ValidationError):
+    pass
+
+
+class ProductKIDCodeError(ValidationError):
+    pass
+
+
+class IssuerSequenceError(UserError):
+    pass
+
+
 class InvoiceKIDError(ValidationError):
     pass
 

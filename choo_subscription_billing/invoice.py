@@ -7,8 +7,11 @@ from trytond.model import Index, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 
+from trytond.modules.account_invoice.exceptions import InvoiceNumberError
+from trytond.tools import grouped_slice
+
 from . import kid
-from .exceptions import InvoiceKIDError
+from .exceptions import InvoiceKIDError, IssuerSequenceError
 
 
 class Invoice(metaclass=PoolMeta):
@@ -84,7 +87,45 @@ class Invoice(metaclass=PoolMeta):
         pattern = pattern.copy() if pattern is not None else {}
         issuer = self.issuer if self.type == 'out' else None
         pattern.setdefault('issuer', issuer.id if issuer else None)
-        return super()._number_sequence(pattern=pattern)
+        try:
+            return super()._number_sequence(pattern=pattern)
+        except InvoiceNumberError:
+            if not issuer:
+                raise
+            raise IssuerSequenceError(gettext(
+                    'choo_subscription_billing.msg_issuer_no_sequence',
+                    invoice=self.rec_name, issuer=issuer.rec_name,
+                    fiscalyear=self._number_fiscalyear().rec_name))
+
+    def _number_fiscalyear(self):
+        "Return the fiscal year the invoice is numbered in"
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        return FiscalYear.find(
+            self.company, date=self.accounting_date or self.invoice_date)
+
+    @classmethod
+    def set_payment_means(cls, invoices):
+        super().set_payment_means(invoices)
+        cls._set_issuer_payment_means(invoices)
+
+    @classmethod
+    def _set_issuer_payment_means(cls, invoices):
+        "Pay to the issuer's bank account the invoices no rule gave a mean"
+        pool = Pool()
+        PaymentMean = pool.get('account.invoice.payment.mean')
+
+        invoices = [
+            i for i in invoices
+            if i.type == 'out' and i.issuer and i.issuer.bank_account]
+        paid_to = set()
+        for sub_invoices in grouped_slice(invoices):
+            paid_to.update(m.invoice for m in PaymentMean.search([
+                        ('invoice', 'in', [i.id for i in sub_invoices]),
+                        ]))
+        PaymentMean.save([
+                PaymentMean.from_issuer(i) for i in invoices
+                if i not in paid_to])
 
     @classmethod
     def set_number(cls, invoices):

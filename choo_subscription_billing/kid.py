@@ -28,10 +28,16 @@ Traceback (most recent call last):
 UnusableCheckDigit: KID body '1000005' has the MOD11 check character '-'; ...
 >>> next_usable([(100, 3), (5, 4)], 'mod11')
 ('10000068', 6)
+>>> compose({'member': 42, 'sequence': 7, 'product': 3},
+...     layout(('product', 'member', 'sequence'),
+...         {'member': 7, 'sequence': 7, 'product': 2}))
+'03000004200000079'
+>>> accepts('123456782', [(9, 'mod10'), (15, 'mod11')])
+True
 """
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from stdnum import luhn
 from stdnum.exceptions import (
@@ -41,7 +47,9 @@ __all__ = [
     'MOD10', 'MOD11', 'ALGORITHMS', 'MIN_LENGTH', 'MAX_LENGTH',
     'MIN_ISSUE_LENGTH', 'UnusableCheckDigit', 'PartTooLong', 'compact',
     'calc_check_digit', 'algorithms_of', 'validate', 'is_valid', 'make',
-    'build', 'next_usable']
+    'build', 'next_usable', 'MEMBER', 'SEQUENCE', 'PRODUCT', 'ORDERS',
+    'MAX_STRUCTURES', 'TooManyStructures', 'DuplicateLength', 'layout',
+    'compose', 'check_structures', 'accepts']
 
 MOD10 = 'mod10'
 MOD11 = 'mod11'
@@ -53,6 +61,21 @@ MIN_LENGTH = 2
 MAX_LENGTH = 25
 # Mastercard Payment Services (ex-Nets) agreements allow 4 to 25.
 MIN_ISSUE_LENGTH = 4
+
+# The parts a KID layout is built of, and the orders an issuer may choose.
+MEMBER = 'member'
+SEQUENCE = 'sequence'
+PRODUCT = 'product'
+ORDERS = {
+    'member_sequence_product': (MEMBER, SEQUENCE, PRODUCT),
+    'member_product_sequence': (MEMBER, PRODUCT, SEQUENCE),
+    'product_member_sequence': (PRODUCT, MEMBER, SEQUENCE),
+    'product_sequence_member': (PRODUCT, SEQUENCE, MEMBER),
+    'sequence_member_product': (SEQUENCE, MEMBER, PRODUCT),
+    'sequence_product_member': (SEQUENCE, PRODUCT, MEMBER),
+    }
+# A payee agreement accepts up to three KID structures of distinct lengths.
+MAX_STRUCTURES = 3
 
 _MOD11_WEIGHTS = (2, 3, 4, 5, 6, 7)
 _DIGITS = re.compile(r'[0-9]+')
@@ -69,6 +92,18 @@ class PartTooLong(InvalidLength):
     """A part of a KID layout has more digits than its width."""
 
     message = "A part of the KID does not fit its width."
+
+
+class TooManyStructures(ValidationError):
+    """More KID structures than a payee agreement accepts."""
+
+    message = "A payee agreement accepts at most three KID structures."
+
+
+class DuplicateLength(ValidationError):
+    """Two KID structures of one agreement have the same length."""
+
+    message = "The KID structures of an agreement differ in length."
 
 
 def compact(number: str) -> str:
@@ -237,6 +272,81 @@ def next_usable(
                 [*fixed, (counter, width)], algorithm, length), counter
         except UnusableCheckDigit:
             counter += 1
+
+
+def layout(
+        order: Sequence[str],
+        widths: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Return the parts of *order* with their widths, without empty ones.
+
+    A part of width 0 (or missing from *widths*) is left out, so an
+    optional part such as PRODUCT is switched off by its width.
+
+    >>> layout(ORDERS['member_sequence_product'],
+    ...     {'member': 7, 'sequence': 7, 'product': 0})
+    [('member', 7), ('sequence', 7)]
+    """
+    return [
+        (name, widths[name]) for name in order if widths.get(name, 0) > 0]
+
+
+def compose(
+        values: Mapping[str, int | str],
+        parts: Sequence[tuple[str, int]], algorithm: str = MOD10) -> str:
+    """Return the KID of the named *values* laid out as *parts*.
+
+    *parts* comes from layout(); build() pads and checks each value.
+
+    >>> compose({'member': 42, 'sequence': 7},
+    ...     [('sequence', 4), ('member', 4)], 'mod11')
+    '000700428'
+    """
+    return build(
+        [(values[name], width) for name, width in parts], algorithm)
+
+
+def check_structures(structures: Sequence[tuple[int, str]]) -> None:
+    """Raise unless *structures* (length, algorithm) fit one agreement.
+
+    >>> check_structures([(15, 'mod10'), (9, 'mod11')])
+    >>> check_structures([(15, 'mod10'), (15, 'mod11')])
+    ... # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+        ...
+    DuplicateLength: Two KID structures have the length 15.
+    """
+    if len(structures) > MAX_STRUCTURES:
+        raise TooManyStructures(
+            f"{len(structures)} KID structures given; an agreement "
+            f"accepts at most {MAX_STRUCTURES}.")
+    seen: set[int] = set()
+    for length, algorithm in structures:
+        _check_algorithm(algorithm)
+        if not MIN_ISSUE_LENGTH <= length <= MAX_LENGTH:
+            raise InvalidLength(
+                f"A KID structure of length {length} is outside "
+                f"{MIN_ISSUE_LENGTH} to {MAX_LENGTH}.")
+        if length in seen:
+            raise DuplicateLength(
+                f"Two KID structures have the length {length}.")
+        seen.add(length)
+
+
+def accepts(
+        number: str, structures: Collection[tuple[int, str]]) -> bool:
+    """Return whether *number* is a valid KID of one of *structures*.
+
+    Each structure is a length and the algorithm of its check character.
+
+    >>> structures = [(15, 'mod10'), (8, 'mod11')]
+    >>> accepts('000004200000075', structures)
+    True
+    >>> accepts('1000005-', structures), accepts('123456782', structures)
+    (True, False)
+    """
+    return any(
+        is_valid(number, algorithm, [length])
+        for length, algorithm in structures)
 
 
 def _mod11_check(body: str) -> str:

@@ -1,8 +1,11 @@
+from trytond.i18n import gettext
 from trytond.model import ModelSQL, fields
 from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+
+from .exceptions import ProductKIDCodeError
 
 
 def _cost_centre_domain(company):
@@ -36,10 +39,30 @@ class Template(CompanyMultiValueMixin, metaclass=PoolMeta):
         "part of is billed:\n"
         "the whole period, or the days covered over the period's own "
         "length.")
+    kid_code = fields.Char(
+        "KID Code",
+        help="The digits that stand for the product in the KID "
+        "of issuers whose KID has product digits.")
 
     @classmethod
     def default_billing_proration(cls):
         return 'whole'
+
+    @classmethod
+    def validate_fields(cls, templates, field_names):
+        super().validate_fields(templates, field_names)
+        if 'kid_code' in field_names:
+            cls.check_kid_code(templates)
+
+    @classmethod
+    def check_kid_code(cls, templates):
+        "Check that the KID codes are digits only"
+        for template in templates:
+            code = template.kid_code
+            if code and not (code.isascii() and code.isdigit()):
+                raise ProductKIDCodeError(gettext(
+                        'choo_subscription_billing.msg_product_kid_code',
+                        code=code, product=template.rec_name))
 
     @classmethod
     def multivalue_model(cls, field):

@@ -156,6 +156,10 @@ class Association:
         issuer.journal, = Journal.find([('type', '=', 'revenue')])
         issuer.bank_account = account
         issuer.kid_sequence = kid_sequence
+        issuer.orgnr = ORGNR
+        issuer.address, = self.company.party.addresses
+        issuer.email = "post@eksempelforeningen.no"
+        issuer.website = "https://eksempelforeningen.no"
         issuer.save()
         self.add_issuer_series(issuer)
         return issuer

@@ -228,3 +228,86 @@ def _one_digit_changes(number: str) -> list[str]:
         number[:index] + digit + number[index + 1:]
         for index, old in enumerate(number)
         for digit in '0123456789' if digit != old]
+
+
+def test_layout_orders_cover_every_part_once() -> None:
+    """Each order names member, sequence and product exactly once."""
+    assert len(kid.ORDERS) == 6
+    for order in kid.ORDERS.values():
+        assert sorted(order) == sorted(
+            (kid.MEMBER, kid.SEQUENCE, kid.PRODUCT))
+
+
+def test_layout_with_product_code() -> None:
+    """The product code takes its place in the order, zero-padded."""
+    widths = {kid.MEMBER: 7, kid.SEQUENCE: 7, kid.PRODUCT: 3}
+    values = {kid.MEMBER: 42, kid.SEQUENCE: 7, kid.PRODUCT: '05'}
+    bodies = {
+        name: kid.compose(values, kid.layout(order, widths))[:-1]
+        for name, order in kid.ORDERS.items()}
+    assert bodies['member_sequence_product'] == '00000420000007005'
+    assert bodies['product_member_sequence'] == '00500000420000007'
+    assert bodies['sequence_product_member'] == '00000070050000042'
+    assert len(set(bodies.values())) == 6
+
+
+def test_layout_without_product_is_the_sample_layout() -> None:
+    """Width 0 drops the product: the sample KIDs come out unchanged."""
+    order = kid.ORDERS['member_product_sequence']
+    parts = kid.layout(
+        order, {kid.MEMBER: 7, kid.SEQUENCE: 7, kid.PRODUCT: 0})
+    assert parts == [(kid.MEMBER, 7), (kid.SEQUENCE, 7)]
+    for partner, invoice, expected in _layout_samples():
+        sequence = _invoice_sequence(invoice)
+        if sequence < 10 ** 7:
+            values = {kid.MEMBER: partner, kid.SEQUENCE: sequence}
+            assert kid.compose(values, parts) == expected
+
+
+def test_compose_refuses_a_product_code_too_wide() -> None:
+    """A code wider than its part is refused rather than cut."""
+    parts = [(kid.PRODUCT, 2), (kid.MEMBER, 4), (kid.SEQUENCE, 4)]
+    with pytest.raises(kid.PartTooLong, match='123'):
+        kid.compose(
+            {kid.PRODUCT: '123', kid.MEMBER: 1, kid.SEQUENCE: 1}, parts)
+
+
+def test_check_structures() -> None:
+    """An agreement holds up to three structures of distinct lengths."""
+    kid.check_structures([(15, 'mod10'), (10, 'mod11'), (4, 'mod10')])
+    with pytest.raises(kid.TooManyStructures):
+        kid.check_structures(
+            [(15, 'mod10'), (10, 'mod11'), (9, 'mod10'), (8, 'mod10')])
+    with pytest.raises(kid.DuplicateLength, match='15'):
+        kid.check_structures([(15, 'mod10'), (15, 'mod11')])
+    for length in (3, 26):
+        with pytest.raises(InvalidLength, match=str(length)):
+            kid.check_structures([(length, 'mod10')])
+    with pytest.raises(ValueError):
+        kid.check_structures([(15, 'luhn')])
+
+
+def test_accepts_sample_kids_of_their_structure() -> None:
+    """Valid sample KIDs are accepted by a structure of their own kind."""
+    for entry in _samples('kid_validation.json'):
+        number = entry['kid']
+        if not entry['expected_valid'] or not entry['algorithm']:
+            continue
+        algorithm = entry['algorithm'].lower()
+        other = kid.MOD11 if algorithm == kid.MOD10 else kid.MOD10
+        assert kid.accepts(number, [(len(number), algorithm)])
+        assert not kid.accepts(number, [(len(number) + 1, algorithm)])
+        if other not in kid.algorithms_of(number):
+            assert not kid.accepts(number, [(len(number), other)])
+
+
+def test_accepts_refuses_invalid_sample_kids() -> None:
+    """No structure accepts a sample KID that fails its check."""
+    for entry in _samples('kid_validation.json'):
+        number = entry['kid'].strip()
+        if entry['expected_valid'] or not 2 <= len(number) <= 25:
+            continue
+        structures = [
+            (len(number), algorithm) for algorithm in kid.ALGORITHMS]
+        assert not kid.accepts(number, structures[:1]), entry['note']
+        assert not kid.accepts(number, structures[1:]), entry['note']

@@ -75,5 +75,42 @@ class SubscriptionBillingTestCase(CompanyTestMixin, ModuleTestCase):
                     product, company=other_company),
                 [])
 
+    @with_transaction()
+    def test_issuer_accepts_kid_of_its_structures(self):
+        "Test an issuer accepts the KIDs of its layout and structures only"
+        pool = Pool()
+        Issuer = pool.get('choo.issuer')
+        Structure = pool.get('choo.issuer.kid_structure')
+
+        issuer = Issuer(
+            kid_order='member_sequence_product', kid_algorithm='mod10',
+            kid_member_digits=7, kid_sequence_digits=7,
+            kid_product_digits=0,
+            kid_structures=[Structure(length=8, algorithm='mod11')])
+
+        self.assertEqual(issuer.kid_lengths, [8, 15])
+        self.assertTrue(issuer.accepts_kid('000004200000075'))
+        self.assertTrue(issuer.accepts_kid('1000005-'))
+        self.assertFalse(issuer.accepts_kid('000004200000076'))
+        self.assertFalse(issuer.accepts_kid('123456782'))
+        self.assertFalse(issuer.accepts_kid('10000057'))
+
+    @with_transaction()
+    def test_payment_mean_rule_matches_its_issuer_only(self):
+        "Test a payment mean rule serves the invoices of its issuer only"
+        pool = Pool()
+        Issuer = pool.get('choo.issuer')
+        Rule = pool.get('account.invoice.payment.mean.rule')
+
+        national, branch = Issuer(id=1), Issuer(id=2)
+        national_rule = Rule(issuer=national)
+        plain_rule = Rule(issuer=None)
+
+        self.assertTrue(national_rule.match({'issuer': national.id}))
+        self.assertFalse(national_rule.match({'issuer': branch.id}))
+        self.assertFalse(national_rule.match({'issuer': None}))
+        self.assertTrue(plain_rule.match({'issuer': None}))
+        self.assertFalse(plain_rule.match({'issuer': branch.id}))
+
 
 del ModuleTestCase
