@@ -53,6 +53,14 @@ class Issuer(metaclass=PoolMeta):
         "Group Invoices",
         help="Bill every subscription of one payer on a single invoice "
         "in a billing run.")
+    apply_credit = fields.Boolean(
+        "Apply Credit",
+        help="Pay the invoices of a billing run with the payer's open "
+        "credit (credit notes and overpayments) first.")
+
+    @classmethod
+    def default_apply_credit(cls):
+        return True
 
 
 class BillingRun(Workflow, ModelSQL, ModelView):
@@ -787,6 +795,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         invoices = [d.invoice for d in drafts]
         if invoices:
             Invoice.issue_batch(invoices)
+            self._apply_credit(invoices)
 
         items = []
         for draft in drafts:
