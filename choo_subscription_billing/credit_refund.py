@@ -16,7 +16,9 @@ class RefundCreditStart(ModelView):
     __name__ = 'choo.credit.refund.start'
     __string__ = "Refund Credit"
 
-    party = fields.Many2One('party.party', "Party", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Party", readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
     company = fields.Many2One('company.company', "Company", readonly=True)
     amount = fields.Numeric(
         "Amount", digits=(16, 2), readonly=True,

@@ -13,7 +13,8 @@ class InvoiceMemberStart(ModelView):
     __string__ = "Invoice Member"
 
     party = fields.Many2One(
-        'party.party', "Party", required=True, readonly=True)
+        'party.party', "Party", required=True, readonly=True,
+        context={'company': Eval('company', -1)}, depends={'company'})
     company = fields.Many2One('company.company', "Company", readonly=True)
     issuer = fields.Many2One(
         'choo.issuer', "Issuer", required=True,
