@@ -15,6 +15,7 @@ from trytond.transaction import Transaction
 
 from . import periods
 from .exceptions import BillingError
+from .savepoint import savepoint
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,14 @@ class Issuer(metaclass=PoolMeta):
         "Group Invoices",
         help="Bill every subscription of one payer on a single invoice "
         "in a billing run.")
+    apply_credit = fields.Boolean(
+        "Apply Credit",
+        help="Pay the invoices of a billing run with the payer's open "
+        "credit (credit notes and overpayments) first.")
+
+    @classmethod
+    def default_apply_credit(cls):
+        return True
 
 
 class BillingRun(Workflow, ModelSQL, ModelView):
@@ -389,15 +398,19 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         "Yield the units in batches that keep each payer's units together"
         size = self._batch_size()
         batch = []
-        for _, payer_units in groupby(
-                self._order_by_payer(units), key=lambda u: u[0]):
-            payer_units = [u for _, u in payer_units]
+        for payer_units in self._by_payer(units):
             if batch and len(batch) + len(payer_units) > size:
                 yield batch
                 batch = []
             batch.extend(payer_units)
         if batch:
             yield batch
+
+    def _by_payer(self, units):
+        "Yield the units of each payer together"
+        for _, payer_units in groupby(
+                self._order_by_payer(units), key=lambda u: u[0]):
+            yield [u for _, u in payer_units]
 
     def _order_by_payer(self, units):
         "Return (payer id, unit) pairs sorted by payer"
@@ -752,6 +765,25 @@ class BillingRun(Workflow, ModelSQL, ModelView):
             texts.append(f"! {unit}: {exception.message}")
         return '\n'.join(texts)
 
+    def _bill_batch(self, units):
+        "Bill the units at once, or payer by payer if posting them fails"
+        try:
+            with savepoint():
+                return self._bill(units)
+        except UserError:
+            # The message names the payer, which a log line must not.
+            logger.warning(
+                "billing run %s: a batch of %s failed, billed per payer",
+                self.id, len(units))
+        errors = {}
+        for payer_units in self._by_payer(units):
+            try:
+                with savepoint():
+                    errors.update(self._bill(payer_units))
+            except UserError as exception:
+                errors.update(dict.fromkeys(payer_units, exception))
+        return errors
+
     def _bill(self, units):
         "Invoice and post what is due for the units; return the errors"
         pool = Pool()
@@ -763,6 +795,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         invoices = [d.invoice for d in drafts]
         if invoices:
             Invoice.issue_batch(invoices)
+            self._apply_credit(invoices)
 
         items = []
         for draft in drafts:
@@ -852,7 +885,7 @@ class BillingRunBatch(ModelSQL, ModelView):
             run = batch.run
             with Transaction().set_context(
                     company=run.company.id, _skip_warnings=True):
-                failed = run._bill(json.loads(batch.units))
+                failed = run._bill_batch(json.loads(batch.units))
             errors.extend(
                 Error(run=run, subscription=unit
                     if run.kind == 'subscriptions' else None,

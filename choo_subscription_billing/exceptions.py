@@ -32,3 +32,11 @@ class InvoiceKIDError(ValidationError):
 
 class BillingError(UserError):
     pass
+
+
+class InvoiceMemberError(UserError):
+    pass
+
+
+class RefundCreditError(UserError):
+    pass
