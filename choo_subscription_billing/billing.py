@@ -427,6 +427,36 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                     fields_names=['party', 'invoice_party']))
         return sorted(pairs)
 
+    def _lock_series(self):
+        """Lock the number series and the journal period posting needs
+
+        Tryton starts a transaction again for each lock it was not given
+        at the start; taken first, they cost no billing done twice.
+        """
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
+        Period = pool.get('account.period')
+        invoice = Invoice(
+            company=self.company, type='out', issuer=self.issuer,
+            invoice_date=self.date, accounting_date=None,
+            sequence_type_cache='invoice')
+        invoice.set_journal()
+        with Transaction().set_context(company=self.company.id):
+            try:
+                sequence, _ = invoice._number_sequence()
+                period = Period.find(self.company, date=self.date)
+                if invoice.journal:
+                    # Locks the table to open the journal's period once
+                    MoveLine.check_journal_period_modify(
+                        period, invoice.journal)
+            except UserError:
+                # Posting reports it for each invoice
+                return
+            for sequence in [sequence, period.move_sequence_used]:
+                if sequence and sequence.__name__ == 'ir.sequence.strict':
+                    sequence.lock()
+
     def _batch_size(self):
         "Return how many subscriptions or parties a batch holds"
         return Transaction().context.get('choo_billing_batch_size', BATCH_SIZE)
@@ -669,10 +699,11 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 currency=self.company.currency,
                 account=party.account_receivable_used,
                 payment_term=party.customer_payment_term)
-        invoice.issuer = self.issuer
+        if invoice.issuer != self.issuer or not invoice.journal:
+            invoice.issuer = self.issuer
+            invoice.set_journal()
         invoice.billing_run = self
         invoice.invoice_date = self.date
-        invoice.set_journal()
         if hasattr(invoice, '_choo_set_party_references'):
             invoice._choo_set_party_references()
         return invoice
@@ -790,11 +821,13 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         Invoice = pool.get('account.invoice')
         Item = pool.get('choo.billing.item')
 
-        dues, errors = self._compute(units)
-        drafts = self._group(dues, errors)
-        invoices = [d.invoice for d in drafts]
+        with Invoice.issuing():
+            dues, errors = self._compute(units)
+            drafts = self._group(dues, errors)
+            invoices = [d.invoice for d in drafts]
+            if invoices:
+                Invoice.issue_batch(invoices)
         if invoices:
-            Invoice.issue_batch(invoices)
             self._apply_credit(invoices)
 
         items = []
@@ -880,6 +913,8 @@ class BillingRunBatch(ModelSQL, ModelView):
         # A second worker on the same batch waits here, then skips it.
         cls.lock(batches)
         batches = [b for b in cls.browse(batches) if b.state == 'pending']
+        for run in {b.run for b in batches}:
+            run._lock_series()
         errors = []
         for batch in batches:
             run = batch.run

@@ -17,7 +17,7 @@ from demo_data import CITIES, FIRST_NAMES, LAST_NAMES  # noqa: E402
 CHUNK = 2000
 
 
-def transaction(database):
+def transaction(database, **extras):
     "Return a transaction of database as admin, in the admin's company"
     from trytond.pool import Pool
     from trytond.transaction import Transaction
@@ -31,7 +31,29 @@ def transaction(database):
     with Transaction().start(database, admin.id, readonly=True):
         context = User.get_preferences(context_only=True)
     context['_skip_warnings'] = True
-    return Transaction().start(database, admin.id, context=context)
+    return Transaction().start(
+        database, admin.id, context=context, **extras)
+
+
+def committed(database, func):
+    """Return func() run and committed in a transaction of database
+
+    As trytond does for a request, the transaction starts again with the
+    locks that Tryton asks for, so func must be safe to repeat.
+    """
+    from trytond.transaction import TransactionError
+
+    extras = {}
+    while True:
+        with transaction(database, **extras) as tx:
+            try:
+                result = func()
+            except TransactionError as error:
+                tx.rollback()
+                error.fix(extras)
+                continue
+            tx.commit()
+            return result
 
 
 def add_members(database, count, start, stock=False, seed=2026):

@@ -113,6 +113,9 @@ def set_up(bench, n_members):
     started = time.perf_counter()
     template = template_name(bench.today)
     if not database_exists(template):
+        for old in databases_like('choo_bench_template_%'):
+            progress(f"dropping the template of older sources {old}")
+            subprocess.run(['dropdb', '--if-exists', old], check=True)
         progress(f"creating template database {template}")
         demo.create_database(bench.config_file, template)
         proteus_config.set_trytond(
@@ -156,6 +159,16 @@ def database_exists(name):
             'postgres'],
         capture_output=True, text=True, check=True)
     return result.stdout.strip() == '1'
+
+
+def databases_like(pattern):
+    "Return the names of the server's databases matching the LIKE pattern"
+    result = subprocess.run(
+        ['psql', '-XAtc',
+            f"SELECT datname FROM pg_database WHERE datname LIKE '{pattern}'",
+            'postgres'],
+        capture_output=True, text=True, check=True)
+    return result.stdout.split()
 
 
 def close_database(database):
