@@ -65,6 +65,8 @@ def main():
         stock_invoices=stock['invoices'],
         stock_seconds=stock['seconds'],
         stock_invoices_per_s=stock_rate,
+        stock_post_seconds=stock['post_seconds'],
+        stock_posted_per_s=stock['invoices'] / stock['post_seconds'],
         ratio=choo_rate / stock_rate,
         render_tasks_queued=comparison.pop('render_tasks'),
         **comparison,
@@ -170,12 +172,15 @@ def stock_path(bench):
         Subscription.generate_invoice(date=bench.today)
         invoices = Invoice.search([
                 ('state', '=', 'draft'), ('type', '=', 'out')])
+        posting = time.perf_counter()
         Invoice.post(invoices)
-        return len(invoices)
+        return len(invoices), time.perf_counter() - posting
 
     started = time.perf_counter()
-    invoices = committed(bench.database, invoice)
-    return {'seconds': time.perf_counter() - started, 'invoices': invoices}
+    invoices, post_seconds = committed(bench.database, invoice)
+    return {
+        'seconds': time.perf_counter() - started, 'invoices': invoices,
+        'post_seconds': post_seconds}
 
 
 def compare(bench):

@@ -145,7 +145,7 @@ def template_name(today):
     the next benchmark while the sources and the day stay the same.
     """
     digest = hashlib.sha256(today.isoformat().encode())
-    for path in sorted(REPO.glob('choo_*/**/*')) + [REPO / 'setup']:
+    for path in sorted([*REPO.glob('choo_*/**/*'), *REPO.glob('setup/*')]):
         if path.is_file() and path.suffix in {'.py', '.xml', '.cfg', '.po'}:
             digest.update(str(path).encode() + path.read_bytes())
     return f'choo_bench_template_{digest.hexdigest()[:12]}'
