@@ -699,7 +699,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 currency=self.company.currency,
                 account=party.account_receivable_used,
                 payment_term=party.customer_payment_term)
-        if invoice.issuer != self.issuer or not invoice.journal:
+        if (getattr(invoice, 'issuer', None) != self.issuer
+                or not getattr(invoice, 'journal', None)):
             invoice.issuer = self.issuer
             invoice.set_journal()
         invoice.billing_run = self
