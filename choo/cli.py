@@ -77,33 +77,55 @@ def in_transaction(
 
     from trytond.exceptions import UserError, UserWarning
     from trytond.pool import Pool
-    from trytond.transaction import Transaction, TransactionError
 
     pool = Pool(args.database)
     pool.init()
-    User = pool.get('res.user')
-    with Transaction().start(args.database, 0, readonly=True):
+    user, context = admin_context(args.database)
+    try:
+        result, transaction = committed(
+            args.database, user, context, lambda: func(pool))
+    except (UserError, UserWarning) as exception:
+        raise UserFacingError(_message(exception)) from exception
+    _run_tasks(pool, transaction)
+    return result
+
+
+def admin_context(database: str) -> tuple[int, dict[str, Any]]:
+    "Return the id of the admin user and the context a job runs in as admin"
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    User = Pool(database).get('res.user')
+    with Transaction().start(database, 0, readonly=True):
         admin, = User.search([('login', '=', 'admin')], limit=1)
-    with Transaction().start(args.database, admin.id, readonly=True):
+    with Transaction().start(database, admin.id, readonly=True):
         context = User.get_preferences(context_only=True)
     context['_skip_warnings'] = True
+    return admin.id, context
+
+
+def committed(
+        database: str, user: int, context: dict[str, Any],
+        func: Callable[[], T]) -> tuple[T, Any]:
+    """Return func() run and committed in a transaction, and the transaction
+
+    As trytond does for a request, the transaction starts again with the
+    locks Tryton asks for; an error rolls it back as it leaves.
+    """
+    from trytond.transaction import Transaction, TransactionError
+
     extras: dict[str, Any] = {}
     while True:
         with Transaction().start(
-                args.database, admin.id, context=context,
-                **extras) as transaction:
+                database, user, context=context, **extras) as transaction:
             try:
-                result = func(pool)
+                result = func()
             except TransactionError as exception:
                 transaction.rollback()
                 exception.fix(extras)
                 continue
-            except (UserError, UserWarning) as exception:
-                transaction.rollback()
-                raise UserFacingError(_message(exception)) from exception
             transaction.commit()
-        _run_tasks(pool, transaction)
-        return result
+        return result, transaction
 
 
 def _run_tasks(pool: Any, transaction: Any) -> None:

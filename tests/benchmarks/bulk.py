@@ -17,43 +17,35 @@ from demo_data import CITIES, FIRST_NAMES, LAST_NAMES  # noqa: E402
 CHUNK = 2000
 
 
-def transaction(database, **extras):
+def transaction(database):
     "Return a transaction of database as admin, in the admin's company"
-    from trytond.pool import Pool
+    from choo.cli import admin_context
     from trytond.transaction import Transaction
 
-    if database not in Pool.database_list():
-        Pool(database).init()
-    pool = Pool(database)
-    User = pool.get('res.user')
-    with Transaction().start(database, 0, readonly=True):
-        admin, = User.search([('login', '=', 'admin')], limit=1)
-    with Transaction().start(database, admin.id, readonly=True):
-        context = User.get_preferences(context_only=True)
-    context['_skip_warnings'] = True
-    return Transaction().start(
-        database, admin.id, context=context, **extras)
+    _init(database)
+    user, context = admin_context(database)
+    return Transaction().start(database, user, context=context)
 
 
 def committed(database, func):
-    """Return func() run and committed in a transaction of database
+    """Return func() run and committed in a transaction of database as admin
 
-    As trytond does for a request, the transaction starts again with the
-    locks that Tryton asks for, so func must be safe to repeat.
+    It starts again with the locks that Tryton asks for, as trytond does
+    for a request, so func must be safe to repeat.
     """
-    from trytond.transaction import TransactionError
+    from choo import cli
 
-    extras = {}
-    while True:
-        with transaction(database, **extras) as tx:
-            try:
-                result = func()
-            except TransactionError as error:
-                tx.rollback()
-                error.fix(extras)
-                continue
-            tx.commit()
-            return result
+    _init(database)
+    user, context = cli.admin_context(database)
+    result, _ = cli.committed(database, user, context, func)
+    return result
+
+
+def _init(database):
+    "Load the modules of database once in this process"
+    from trytond.pool import Pool
+    if database not in Pool.database_list():
+        Pool(database).init()
 
 
 def add_members(database, count, start, stock=False, seed=2026):
