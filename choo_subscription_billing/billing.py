@@ -690,6 +690,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         if due.subscription:
+            # Selected by the run's issuer, it gives its issuer's journal
             invoice = due.subscription._get_invoice()
         else:
             party = due.payer
@@ -698,10 +699,8 @@ class BillingRun(Workflow, ModelSQL, ModelView):
                 invoice_address=party.address_get(type='invoice'),
                 currency=self.company.currency,
                 account=party.account_receivable_used,
-                payment_term=party.customer_payment_term)
-        if (getattr(invoice, 'issuer', None) != self.issuer
-                or not getattr(invoice, 'journal', None)):
-            invoice.issuer = self.issuer
+                payment_term=party.customer_payment_term,
+                issuer=self.issuer)
             invoice.set_journal()
         invoice.billing_run = self
         invoice.invoice_date = self.date

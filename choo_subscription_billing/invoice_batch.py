@@ -96,11 +96,9 @@ class Invoice(metaclass=PoolMeta):
     def _store_cache(cls, invoices):
         if not Transaction().context.get(ISSUING):
             return super()._store_cache(invoices)
-        # New invoices have no stale cache to clear; posting saves them
+        # New invoices have no stale cache to clear first; the save of
+        # the posted invoices stores it
         for invoice in invoices:
-            zero = invoice.currency.round(0)
-            untaxed = sum((l.amount for l in invoice.line_lines), zero)
-            tax = sum((t.amount for t in invoice.taxes), zero)
-            invoice.untaxed_amount_cache = untaxed
-            invoice.tax_amount_cache = tax
-            invoice.total_amount_cache = untaxed + tax
+            invoice.untaxed_amount_cache = invoice.untaxed_amount
+            invoice.tax_amount_cache = invoice.tax_amount
+            invoice.total_amount_cache = invoice.total_amount
