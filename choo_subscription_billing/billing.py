@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby, islice
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
@@ -281,7 +282,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         Invoice = pool.get('account.invoice')
         counts = defaultdict(int)
         amounts = defaultdict(Decimal)
-        for sub_runs in grouped_slice(runs):
+        for sub_runs in grouped_slice(runs, backend.MAX_QUERY_PARAMS):
             for invoice in Invoice.search([
                         ('billing_run', 'in', [r.id for r in sub_runs]),
                         ]):
@@ -419,7 +420,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
         if self.kind == 'group':
             return [(u, u) for u in units]
         pairs = []
-        for sub_units in grouped_slice(units):
+        for sub_units in grouped_slice(units, backend.MAX_QUERY_PARAMS):
             pairs.extend(
                 (s['invoice_party'] or s['party'], s['id'])
                 for s in Subscription.search_read(
@@ -544,7 +545,7 @@ class BillingRun(Workflow, ModelSQL, ModelView):
 
         subscriptions = Subscription.browse(ids)
         billed = defaultdict(set)
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             for item in Item.search_read([
                         ('subscription', 'in', list(sub_ids)),
                         ('line', '!=', None),

@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -30,7 +31,7 @@ class Invoice(metaclass=PoolMeta):
         Line = pool.get('account.invoice.line')
 
         notes = defaultdict(set)
-        for sub_invoices in grouped_slice(invoices):
+        for sub_invoices in grouped_slice(invoices, backend.MAX_QUERY_PARAMS):
             credit_lines = Line.search([
                     ('origin.invoice', 'in', [i.id for i in sub_invoices],
                         'account.invoice.line'),

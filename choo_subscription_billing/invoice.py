@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from sql import Null
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.pool import Pool, PoolMeta
@@ -119,7 +120,7 @@ class Invoice(metaclass=PoolMeta):
             i for i in invoices
             if i.type == 'out' and i.issuer and i.issuer.bank_account]
         paid_to = set()
-        for sub_invoices in grouped_slice(invoices):
+        for sub_invoices in grouped_slice(invoices, backend.MAX_QUERY_PARAMS):
             paid_to.update(m.invoice for m in PaymentMean.search([
                         ('invoice', 'in', [i.id for i in sub_invoices]),
                         ]))
