@@ -1,8 +1,11 @@
-"""Match incoming payments to open invoices by their KID.
+"""Find what an incoming payment pays, from the references it quotes.
 
-A payment matches when its KID is exactly the KID of one posted customer
-invoice of an issuer paid into the receiving account: leading zeros count
-and nothing is guessed.  Pure helpers, no Tryton import.
+A payment matches by the exact KID of an invoice first: KIDs are
+compared as whole strings, so leading zeros count and nothing is
+guessed.  Failing that, the invoice number it quotes, then a KID
+written in its free text, then the account it was paid from.  A KID
+that lost its leading zeros is only ever offered.  Pure helpers, no
+Tryton import.
 
 >>> split_payment(Decimal('1020.00'), Decimal('1020.00'))
 (Decimal('1020.00'), Decimal('0.00'))
@@ -12,10 +15,38 @@ and nothing is guessed.  Pure helpers, no Tryton import.
 (Decimal('600.00'), Decimal('100.00'))
 >>> split_payment(Decimal('250.00'), Decimal('0.00'))
 (Decimal('0.00'), Decimal('250.00'))
+>>> text_kids('Medlem 42, KID 0000 4200 0007 5 takk', [15])
+['000004200000075']
+>>> padded_kids('4200000224', [7, 15])
+['000004200000224']
 """
+import re
+from collections.abc import Collection
 from decimal import Decimal
+from enum import Enum
 
-__all__ = ['split_payment']
+__all__ = [
+    'Method', 'padded_kids', 'split_payment', 'text_kids',
+    'within_tolerance']
+
+# Digits in groups separated by one space, dot or hyphen: "0000 4200 75"
+_DIGIT_GROUPS = re.compile(r'\d+(?:[ .\-]\d+)*')
+_SEPARATORS = re.compile(r'[ .\-]')
+
+
+class Method(Enum):
+    "How a payment was tied to what it pays, in the order tried"
+
+    KID = 'kid'
+    "the exact KID of an invoice"
+    INVOICE_NUMBER = 'invoice_number'
+    "the exact number of an invoice"
+    TEXT = 'text'
+    "a KID with a valid check digit found in the free text"
+    PAYER_ACCOUNT = 'payer_account'
+    "the account it was paid from belongs to one known party"
+    MANUAL = 'manual'
+    "assigned by an accountant"
 
 
 def split_payment(
@@ -27,3 +58,49 @@ def split_payment(
     """
     settled = min(amount, max(amount_to_pay, Decimal(0)))
     return settled, amount - settled
+
+
+def within_tolerance(
+        amount: Decimal, amount_to_pay: Decimal, tolerance: Decimal) -> bool:
+    """Return whether amount settles amount_to_pay up to tolerance.
+
+    >>> within_tolerance(Decimal('599.60'), Decimal('600'), Decimal('0.50'))
+    True
+    >>> within_tolerance(Decimal('599.40'), Decimal('600'), Decimal('0.50'))
+    False
+    """
+    return amount_to_pay > 0 and abs(amount - amount_to_pay) <= tolerance
+
+
+def text_kids(text: str, lengths: Collection[int]) -> list[str]:
+    """Return the digit strings of text that have the length of a KID.
+
+    Each run of digit groups is joined, as people split a long KID for
+    reading, and each group is also taken alone; the caller checks the
+    check digit.  Order of appearance, without repeats.
+
+    >>> text_kids('Faktura 10042, KID 0042002', [7])
+    ['0042002']
+    >>> text_kids('no digits', [7])
+    []
+    """
+    found: dict[str, None] = {}
+    for run in _DIGIT_GROUPS.findall(text or ''):
+        groups = _SEPARATORS.split(run)
+        for candidate in [''.join(groups), *groups]:
+            if len(candidate) in lengths:
+                found.setdefault(candidate)
+    return list(found)
+
+
+def padded_kids(kid: str, lengths: Collection[int]) -> list[str]:
+    """Return kid given back the leading zeros it may have lost.
+
+    >>> padded_kids('125', [7, 3])
+    ['0000125']
+    >>> padded_kids('12a', [7])
+    []
+    """
+    if not kid.isdigit():
+        return []
+    return [kid.zfill(n) for n in sorted(set(lengths)) if n > len(kid)]

@@ -4,14 +4,17 @@ from decimal import Decimal
 
 from sql import Null
 
+from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.modules.currency.fields import Monetary
+from trytond.tools import grouped_slice
 
 from . import ocr
 from .exceptions import ImportBankFileError
-from .matching import split_payment
+from .match import PaymentMatcher
+from .matching import split_payment, within_tolerance
 
 logger = logging.getLogger(__name__)
 
@@ -43,65 +46,133 @@ class Statement(metaclass=PoolMeta):
                     file=name))
 
     @classmethod
-    def match_kid(cls, statements):
-        "Create lines that pay the invoices whose KID the payments quote"
+    def check_new_payments(cls, statements):
+        "Refuse the statements' payments that were read already"
+        pool = Pool()
+        Origin = pool.get('account.statement.origin')
+        origins = {}
+        for origin in (o for s in statements for o in s.origins):
+            if not origin.payment_key:
+                continue
+            if origin.payment_key in origins:
+                cls._raise_payment_imported(origin)
+            origins[origin.payment_key] = origin
+        for keys in grouped_slice(list(origins), backend.MAX_QUERY_PARAMS):
+            booked = Origin.search([
+                    ('payment_key', 'in', list(keys)),
+                    ('statement', 'not in', [s.id for s in statements]),
+                    ('statement.state', '!=', 'cancelled'),
+                    ], limit=1)
+            if booked:
+                cls._raise_payment_imported(booked[0])
+
+    @staticmethod
+    def _raise_payment_imported(origin):
+        raise ImportBankFileError(gettext(
+                'choo_cremul.msg_payment_imported',
+                payment=origin.payment_key,
+                statement=origin.statement.rec_name))
+
+    @classmethod
+    def match_payments(cls, statements):
+        "Give each new payment the lines that book what it pays"
         pool = Pool()
         Line = pool.get('account.statement.line')
         Origin = pool.get('account.statement.origin')
+        Suggestion = pool.get('account.statement.origin.suggestion')
 
         origins = [o for s in statements for o in s.origins
             if not o.lines and o.statement.state == 'draft']
-        invoices = cls._invoices_by_kid(origins)
-        lines = []
+        by_company = defaultdict(list)
         for origin in origins:
-            invoice = invoices.get((origin.statement.journal, origin.kid))
-            if invoice:
-                origin.match_state = 'matched'
-                lines.extend(origin._invoice_lines(invoice))
-            else:
-                origin.match_state = 'unmatched'
-                lines.extend(origin._unmatched_lines())
+            by_company[origin.statement.company].append(origin)
+        lines, suggestions = [], []
+        for company, company_origins in by_company.items():
+            matcher = PaymentMatcher(company, company_origins)
+            matcher.load()
+            for origin in company_origins:
+                match = matcher.match(origin)
+                lines.extend(origin._match_lines(match, matcher))
+                suggestions.extend(
+                    Suggestion(origin=origin, invoice=i)
+                    for i in match.suggestions)
         Line.save(lines)
+        Suggestion.save(suggestions)
         Origin.save(origins)
         return origins
 
     @classmethod
-    def _invoices_by_kid(cls, origins):
-        "Return the open invoices by journal and KID of the origins"
+    def post(cls, statements):
+        super().post(statements)
+        cls.write_off_differences(statements)
+
+    @classmethod
+    def write_off_differences(cls, statements):
+        "Settle the invoices left within their issuer's tolerance"
         pool = Pool()
         Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
 
-        kids = defaultdict(set)
-        for origin in origins:
-            if origin.kid:
-                kids[origin.statement.journal].add(origin.kid)
-        result = {}
-        for journal, journal_kids in kids.items():
-            domain = [
-                ('type', '=', 'out'),
-                ('state', '=', 'posted'),
-                ('company', '=', journal.company.id),
-                ('kid', 'in', list(journal_kids)),
-                ]
-            if journal.bank_account:
-                domain.append(
-                    ('issuer.bank_account', '=', journal.bank_account.id))
-            for invoice in Invoice.search(domain):
-                result[(journal, invoice.kid)] = invoice
-        return result
+        invoices = Invoice.browse({
+                o.matched_invoice.id for s in statements for o in s.origins
+                if o.matched_invoice and o.match_state == 'matched'})
+        to_write_off = defaultdict(list)
+        for invoice in invoices:
+            issuer = invoice.issuer
+            if (invoice.state != 'posted' or not issuer
+                    or not issuer.payment_write_off):
+                continue
+            residual = invoice.amount_to_pay
+            if residual and abs(residual) <= issuer.payment_tolerance:
+                lines = [
+                    l for l in invoice.lines_to_pay + invoice.payment_lines
+                    if not l.reconciliation]
+                date = max(l.date for l in lines)
+                to_write_off[(issuer.payment_write_off, date)].append(lines)
+        for (write_off, date), lines in to_write_off.items():
+            MoveLine.reconcile(*lines, writeoff=write_off, date=date)
 
 
 class Origin(metaclass=PoolMeta):
     __name__ = 'account.statement.origin'
 
     kid = fields.Char("KID", readonly=True, strip=False)
+    invoice_number = fields.Char(
+        "Invoice Number", readonly=True,
+        help="The invoice number the payer quoted.")
+    text = fields.Text("Payer's Text", readonly=True)
+    payer_name = fields.Char("Payer Name", readonly=True)
     payer_account = fields.Char("Payer Account", readonly=True)
+    bank_charge = Monetary(
+        "Bank Charge", currency='currency', digits='currency',
+        readonly=True,
+        help="What the bank deducted from the payment before booking it.")
+    payment_key = fields.Char(
+        "Payment Key", readonly=True, strip=False,
+        help="What identifies the payment in every file the bank sends.")
     match_state = fields.Selection([
             (None, ""),
-            ('matched', "Matched by KID"),
+            ('matched', "Matched"),
+            ('suggested', "Suggested"),
             ('unmatched', "Unmatched"),
+            ('assigned', "Assigned"),
             ], "Match State", readonly=True,
-        help="Whether the payment was matched to an invoice by its KID.")
+        help="Whether the payment found what it pays.")
+    match_method = fields.Selection([
+            (None, ""),
+            ('kid', "KID"),
+            ('invoice_number', "Invoice Number"),
+            ('text', "KID in the Text"),
+            ('payer_account', "Payer's Account"),
+            ('manual', "Manual"),
+            ], "Matched By", readonly=True)
+    matched_invoice = fields.Many2One(
+        'account.invoice', "Matched Invoice", readonly=True)
+    suggestions = fields.One2Many(
+        'account.statement.origin.suggestion', 'origin', "Suggestions",
+        readonly=True,
+        help="The invoices the payment may pay, for an accountant to "
+        "confirm.")
 
     @classmethod
     def __setup__(cls):
@@ -109,9 +180,18 @@ class Origin(metaclass=PoolMeta):
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.kid, Index.Equality()), where=t.kid != Null),
+                Index(t, (t.payment_key, Index.Equality()),
+                    where=t.payment_key != Null),
                 Index(t, (t.match_state, Index.Equality()),
-                    where=t.match_state == 'unmatched'),
+                    where=t.match_state.in_(['unmatched', 'suggested'])),
                 })
+
+    @classmethod
+    def copy(cls, origins, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('payment_key')
+        default.setdefault('suggestions')
+        return super().copy(origins, default=default)
 
     def _new_line(self, amount, account, party=None):
         pool = Pool()
@@ -121,27 +201,82 @@ class Origin(metaclass=PoolMeta):
             amount=amount, account=account, party=party,
             description=self.description)
 
-    def _invoice_lines(self, invoice):
+    def _match_lines(self, match, matcher):
+        "Set the match of the payment and return the lines that book it"
+        self.match_method = match.method.value if match.method else None
+        self.matched_invoice = match.invoice
+        if match.invoice:
+            self.match_state = 'matched'
+            return self._invoice_lines(match.invoice, matcher)
+        elif match.party:
+            self.match_state = 'matched'
+            return self._credit_lines(self.amount, match.party, matcher)
+        self.match_state = 'suggested' if match.suggestions else 'unmatched'
+        return self._unmatched_lines()
+
+    def _invoice_lines(self, invoice, matcher):
         "Return the statement lines that pay invoice from this payment"
-        amount_to_pay = invoice.amount_to_pay
-        settled, excess = split_payment(self.amount, amount_to_pay)
+        issuer = invoice.issuer
+        charge = self.bank_charge or Decimal(0)
+        if not (issuer and issuer.bank_charges == 'expense'
+                and issuer.bank_charge_account):
+            charge = Decimal(0)
+        paid = self.amount + charge
+        amount_to_pay = matcher.amount_to_pay(invoice)
+        tolerance = issuer.payment_tolerance if issuer else Decimal(0)
+        if within_tolerance(paid, amount_to_pay, tolerance):
+            settled, excess = paid, Decimal(0)
+        else:
+            settled, excess = split_payment(paid, amount_to_pay)
+        matcher.settle(invoice, settled)
+
         lines = []
         if settled:
             line = self._new_line(settled, invoice.account, invoice.party)
             line.related_to = invoice
             lines.append(line)
+        if charge:
+            lines.append(self._new_line(-charge, issuer.bank_charge_account))
         if excess:
-            lines.extend(self._unmatched_lines(excess, invoice.party))
+            lines.extend(self._credit_lines(excess, invoice.party, matcher))
         return lines
 
-    def _unmatched_lines(self, amount=None, party=None):
+    def _credit_lines(self, amount, party, matcher):
+        "Return the line that keeps amount as the party's credit"
+        account = party.account_receivable_used
+        if not account:
+            return self._unmatched_lines(amount)
+        return [self._new_line(amount, account, party)]
+
+    def _unmatched_lines(self, amount=None):
         "Return the line that holds the payment on the unmatched account"
         account = self.statement.journal.unmatched_account
         if not account:
             return []
         if amount is None:
             amount = self.amount
-        return [self._new_line(amount, account, party)]
+        return [self._new_line(amount, account)]
+
+
+class OriginSuggestion(ModelSQL, ModelView):
+    __name__ = 'account.statement.origin.suggestion'
+    __string__ = "Payment Suggestion"
+
+    origin = fields.Many2One(
+        'account.statement.origin', "Payment", required=True,
+        ondelete='CASCADE')
+    invoice = fields.Many2One(
+        'account.invoice', "Invoice", required=True, ondelete='CASCADE')
+    amount_to_pay = fields.Function(Monetary(
+            "Amount to Pay", currency='currency', digits='currency'),
+        'get_invoice_field')
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'get_invoice_field')
+
+    def get_invoice_field(self, name):
+        value = getattr(self.invoice, name)
+        return value.id if name == 'currency' else value
 
 
 class ImportStatementStart(metaclass=PoolMeta):
@@ -161,7 +296,8 @@ class ImportStatement(metaclass=PoolMeta):
         Statement = pool.get('account.statement')
         action, data = super().do_import_(action)
         statements = Statement.browse(data['res_id'])
-        origins = Statement.match_kid(statements)
+        Statement.check_new_payments(statements)
+        origins = Statement.match_payments(statements)
         logger.info(
             "imported %d statements, %d payments, %d matched by KID",
             len(statements), len(origins),
@@ -201,7 +337,8 @@ class ImportStatement(metaclass=PoolMeta):
                 or pool.get('ir.date').today()),
             file_sha256=ocr_file.sha256)
         statement.origins = [
-            self.ocr_giro_origin(t) for t in assignment.transactions]
+            self.ocr_giro_origin(assignment, t)
+            for t in assignment.transactions]
         total = sum((o.amount for o in statement.origins), Decimal(0))
         statement.total_amount = total
         statement.number_of_lines = len(statement.origins)
@@ -210,21 +347,39 @@ class ImportStatement(metaclass=PoolMeta):
             statement.end_balance = statement.start_balance + total
         return statement
 
-    def ocr_giro_origin(self, transaction):
+    def ocr_giro_origin(self, assignment, transaction):
         "Return the statement origin of one OCR giro payment"
         pool = Pool()
         Origin = pool.get('account.statement.origin')
         amount = transaction.amount
         if transaction.transaction_type.is_reversal:
             amount = -amount
-        kid = transaction.kid or None
         return Origin(
             number=str(transaction.number),
             date=transaction.bank_date or transaction.nets_date,
             amount=amount,
-            kid=kid,
+            kid=transaction.kid or None,
+            text=transaction.text,
             payer_account=transaction.payer_account,
+            payment_key=self._ocr_giro_key(assignment, transaction),
             description=self._ocr_giro_description(transaction))
+
+    @staticmethod
+    def _ocr_giro_key(assignment, transaction):
+        """Return what identifies an OCR giro payment in any transmission
+
+        The bank's archive reference names a payment on its day; without
+        one, Nets' settlement and transaction numbers do.
+        """
+        if transaction.reference:
+            parts = [transaction.reference]
+        else:
+            parts = [
+                transaction.centre_id, transaction.partial_settlement_number,
+                transaction.partial_settlement_serial, transaction.number]
+        return ':'.join(map(str, [
+                    'ocr', assignment.account, transaction.nets_date,
+                    *parts, transaction.kid or '', transaction.amount]))
 
     def _ocr_giro_description(self, transaction):
         "Return what the accountant reads of an OCR giro payment"
