@@ -20,8 +20,8 @@ class BankFileError(ValueError):
     """Signal a bank file that cannot be read, naming the place at fault."""
 
     def __init__(
-            self, message: str, line: int | None = None, *, code: str = '',
-            **params: object) -> None:
+            self, message: str, line: int | None = None, /, *,
+            code: str = '', **params: object) -> None:
         super().__init__(message)
         self.line = line
         self.code = code

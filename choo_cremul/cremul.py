@@ -21,6 +21,7 @@ reader joins the lines first, keeping a space that ends a line:
 >>> parse(write(parse(text), width=80)) == parse(text)
 True
 """
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -61,9 +62,9 @@ _CHARSETS = {
     'UNOG': 'iso-8859-3', 'UNOH': 'iso-8859-4', 'UNOI': 'iso-8859-6',
     'UNOJ': 'iso-8859-8', 'UNOK': 'iso-8859-9', 'UNOW': 'utf-8',
     'UNOY': 'utf-8'}
-_DATE_FORMATS = {
-    '101': '%y%m%d', '102': '%Y%m%d', '201': '%y%m%d%H%M',
-    '203': '%Y%m%d%H%M', '204': '%Y%m%d%H%M%S'}
+_DATE_FORMATS = {  # code: strptime pattern, length of the value
+    '101': ('%y%m%d', 6), '102': ('%Y%m%d', 8), '201': ('%y%m%d%H%M', 10),
+    '203': ('%Y%m%d%H%M', 12), '204': ('%Y%m%d%H%M%S', 14)}
 _PERIOD_FORMAT = '718'  # CCYYMMDD-CCYYMMDD: the period's first day is kept
 _SEGMENTS = frozenset({
     'AJT', 'ALC', 'AUT', 'BUS', 'COM', 'CTA', 'CUX', 'DLI', 'DOC', 'DTM',
@@ -140,7 +141,7 @@ MESSAGES: Mapping[str, str] = {
         "(MOA 60 or 349)."),
     'payment_without_amount': (
         "Payment {payment} (segment {segment}, SEQ) has no amount "
-        "(MOA 143 or 119)."),
+        "(MOA 143, 119 or 60)."),
     'segment_count': (
         "Segment {segment} (UNT) counts {stated} segments in message "
         "{message}, but the message has {actual}."),
@@ -189,7 +190,8 @@ class AmountType(Enum):
 
 
 _POSTING_AMOUNTS = (AmountType.POSTED, AmountType.TO_BE_POSTED)
-_PAYMENT_AMOUNTS = (AmountType.TRANSFERRED, AmountType.RECEIVED)
+_PAYMENT_AMOUNTS = (
+    AmountType.TRANSFERRED, AmountType.RECEIVED, AmountType.POSTED)
 
 
 @dataclass(frozen=True)
@@ -425,15 +427,18 @@ def parse(data: bytes | str, *, warn: Collection[Check] = ()) -> Interchange:
     reference fall back to the SEQ key, with a warning; payments that
     share a SEQ key raise StructureError.
     """
-    raw, text, charset, notes = _decode(data)
+    raw, text, charset, encoding = _decode(data)
     characters, body, first = _service_string_advice(_unwrap(text))
     checks = _Checks(warn)
-    checks.warnings.extend(notes)
+    if encoding != _CHARSETS[charset]:
+        checks.warnings.append(
+            _error(BankFileError, 'utf8_fallback', charset=charset))
+
     reader = _Reader(_segments(body, characters, first), checks)
-    interchange = _interchange(reader, charset)
+    interchange = _with_keys(_interchange(reader, charset), checks)
     return replace(
-        _with_keys(interchange, checks), sha256=hashlib.sha256(raw).hexdigest(),
-        encoding=_CHARSETS[charset], warnings=tuple(checks.warnings))
+        interchange, sha256=hashlib.sha256(raw).hexdigest(),
+        encoding=encoding, warnings=tuple(checks.warnings))
 
 
 def write(
@@ -442,7 +447,7 @@ def write(
     """Return the interchange as CREMUL text, wrapped at width if given."""
     characters = Characters.from_str(f":+{decimal_mark}? '")
     segments = [
-        Segment(tag, *elements)
+        Segment(tag, *_trimmed(elements))
         for tag, elements in _interchange_segments(interchange, decimal_mark)]
     text = Serializer(characters).serialize(segments)
     _check_encodable(text, interchange.charset)
@@ -458,21 +463,26 @@ def _error(kind: type[E], code: str, **params: object) -> E:
     return kind(MESSAGES[code].format(**params), None, code=code, **params)
 
 
-def _decode(data: bytes | str) -> tuple[bytes, str, str, list[BankFileError]]:
-    """Return the bytes, the text, the charset and any warning about it."""
+def _decode(data: bytes | str) -> tuple[bytes, str, str, str]:
+    """Return the bytes, the text, the declared charset and the codec.
+
+    Bytes that are valid UTF-8 and not ASCII are read as UTF-8 whatever
+    the file declares: a Latin-1 text with letters like 'Ø' almost never
+    is valid UTF-8, and some banks' files are stored as UTF-8.
+    """
     if isinstance(data, str):
         text = data.lstrip('\ufeff')
         charset = _declared_charset(_unwrap(text))
-        return _encode(text, charset), text, charset, []
+        return _encode(text, charset), text, charset, _CHARSETS[charset]
     if not data.strip():
         raise _error(BankFileError, 'empty')
-    charset = _declared_charset(_unwrap(data.decode('iso-8859-1')))
+    body = data.removeprefix(codecs.BOM_UTF8)
+    charset = _declared_charset(_unwrap(body.decode('iso-8859-1')))
     encoding = _CHARSETS[charset]
-    if encoding != 'utf-8' and not data.isascii() and _is_utf8(data):
-        note = _error(BankFileError, 'utf8_fallback', charset=charset)
-        return data, data.decode('utf-8').lstrip('\ufeff'), charset, [note]
+    if not body.isascii() and _is_utf8(body):
+        return data, body.decode('utf-8'), charset, 'utf-8'
     try:
-        return data, data.decode(encoding), charset, []
+        return data, body.decode(encoding), charset, encoding
     except UnicodeDecodeError as exc:
         raise _error(
             RecordError, 'undecodable', charset=charset, offset=exc.start,
@@ -778,7 +788,7 @@ def _collect_party(draft: _Draft, segment: _Segment) -> None:
         place = ' '.join(_lines([segment.get(7), segment.get(5)]))
         address = _lines(segment.components(4)) + _lines([place])
         draft.parties[qualifier] = (' '.join(named), tuple(address))
-    elif segment.get(2):
+    elif _lines(segment.components(2)):
         lines = segment.components(2)
         draft.parties[qualifier] = (
             lines[0].strip() or None, tuple(_lines(lines[1:])))
@@ -900,12 +910,12 @@ def _date(segment: _Segment) -> dt.date:
     code = code or ('102' if len(value) == 8 else '101')
     if code == _PERIOD_FORMAT:
         value, code = value[:8], '102'
-    pattern = _DATE_FORMATS.get(code)
-    if pattern is None:
+    if code not in _DATE_FORMATS:
         raise _error(
             RecordError, 'unknown_date_format', segment=segment.number,
             format=code)
-    return _strptime(segment, value, pattern, code).date()
+    pattern, length = _DATE_FORMATS[code]
+    return _strptime(segment, value, pattern, code, length).date()
 
 
 def _prepared(unb: _Segment) -> dt.datetime:
@@ -914,15 +924,16 @@ def _prepared(unb: _Segment) -> dt.datetime:
     if not date:
         _required(unb, 3, '0017')
     pattern = '%Y%m%d%H%M' if len(date) == 8 else '%y%m%d%H%M'
-    return _strptime(unb, date + time, pattern, 'YYMMDD:HHMM')
+    return _strptime(
+        unb, date + time, pattern, 'YYMMDD:HHMM', len(date) + 4)
 
 
 def _strptime(
-        segment: _Segment, value: str, pattern: str, code: str
+        segment: _Segment, value: str, pattern: str, code: str, length: int
         ) -> dt.datetime:
     """Return a date and time parsed by the pattern, naming the segment."""
     try:
-        if not value.isdigit():
+        if len(value) != length or not value.isdigit():
             raise ValueError(value)
         return dt.datetime.strptime(value, pattern)
     except ValueError as exc:
@@ -971,6 +982,14 @@ def _rekeyed(interchange: Interchange, keys: set[str]) -> Interchange:
 
 
 _Out = Iterator[tuple[str, Elements]]
+
+
+def _trimmed(elements: Elements) -> Elements:
+    """Return the elements without the empty ones at the end."""
+    end = len(elements)
+    while end > 1 and not elements[end - 1]:
+        end -= 1
+    return elements[:end]
 
 
 def _check_encodable(text: str, charset: str) -> None:
