@@ -25,7 +25,6 @@ import codecs
 import datetime as dt
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -55,7 +54,6 @@ _CENT = Decimal('0.01')
 _TAG = re.compile(r'[A-Z0-9]{3}')
 _NUMBER = re.compile(r'-?(\d+([.,]\d*)?|[.,]\d+)')
 _TEXT_WIDTH = 70  # an..70, each component of an FTX text (C108)
-_NAME_WIDTH = 35  # an..35, each line of a name and address (C058)
 _HEAD = 1024  # UNA and UNB lie well inside the first 1024 characters
 _CHARSETS = {
     'UNOA': 'ascii', 'UNOB': 'ascii', 'UNOC': 'iso-8859-1',
@@ -72,7 +70,6 @@ _SEGMENTS = frozenset({
     'FCA', 'FII', 'FTX', 'GEI', 'GIS', 'INP', 'MOA', 'NAD', 'PAI', 'PCD',
     'PIA', 'PRC', 'RFF'})
 _ENDS_PAYMENT = frozenset({'SEQ', 'LIN', 'CNT', 'UNT', 'UNH', 'UNZ'})
-_ENDS_POSTING = frozenset({'LIN', 'CNT', 'UNT', 'UNH', 'UNZ'})
 _BANK_REFERENCES = ('ACD', 'ACK')  # archive reference, bank's reference
 _LINE_COUNTS = frozenset({'LI', 'LIN'})  # banks write either in CNT
 
@@ -627,11 +624,11 @@ def _message(reader: _Reader, sender: str) -> Message:
         Check.SEGMENT_COUNT, _count(unt), reader.position - start,
         segment=unt.number, message=reference)
     _check_reference(unt, reference, 'UNH', 1)
+    recipient = header.parties.get('MR', (None, ()))[0]
     return Message(
         reference=reference, number=number, postings=tuple(postings),
         kind=bgm.get(0), date=header.dates.get('137'),
-        recipient=header.parties.get('MR', (None, ()))[0]
-            or header.party_ids.get('MR'),
+        recipient=recipient or header.party_ids.get('MR'),
         version=version, segment=unh.number)
 
 
