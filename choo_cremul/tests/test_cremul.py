@@ -179,6 +179,24 @@ def test_space_at_the_end_of_a_line(free_text: Interchange) -> None:
     assert free_text.payments[0].beneficiary_name == "EKSEMPEL FORENING"
 
 
+def test_original_amount_charge_and_invoice() -> None:
+    """Read MOA 98 with its currency, MOA 23 and DOC+380 with MOA 12."""
+    extra = (
+        "MOA+98:64,10:EUR'FCA+14'MOA+23:2,50'PRC+8'"
+        "DOC+380+OM1632599 / K46576'MOA+12:650'")
+    text = _edit(_text(), "NAD+PL+++KARI NORDMANN+STORGATA 1+OSLO++0155'"
+        "PRC+8'", extra + "NAD+PL+++KARI NORDMANN+STORGATA 1+OSLO++0155'")
+    text = _edit(text, 'UNT+35+1', 'UNT+40+1')
+    payment = cremul.parse(text).payments[0]
+    assert payment.original_amount == Decimal('64.10')
+    assert payment.original_currency == 'EUR'
+    assert payment.charge == Decimal('2.50')
+    assert payment.invoice_number == 'OM1632599 / K46576'
+    assert payment.kid == '000123400005674'
+    assert payment.documents[0] == Document(
+        '380', 'OM1632599 / K46576', Decimal('650.00'))
+
+
 def test_two_messages(two_messages: Interchange) -> None:
     """Read both messages, their KIDs and the escaped payer names."""
     assert [m.reference for m in two_messages.messages] == ['1', '2']
