@@ -419,16 +419,9 @@ def _transaction(
         tree: _Tree, element: _Element, entry: _Element, count: int
         ) -> Transaction:
     """Read one transaction, taking what it lacks from a lone entry's."""
-    source = element
-    if tree.find(element, 'Amt') is None:
-        source = entry if count == 1 and tree.find(
-            element, 'AmtDtls/TxAmt/Amt') is None else element
-    path = 'Amt' if tree.find(source, 'Amt') is not None else (
-        'AmtDtls/TxAmt/Amt')
-    amount, currency = _amount(tree, source, path)
-    indicator = _indicator(
-        tree, element if tree.find(element, 'CdtDbtInd') is not None
-        else entry)
+    amount, currency = _transaction_amount(tree, element, entry, count)
+    has_indicator = tree.find(element, 'CdtDbtInd') is not None
+    indicator = _indicator(tree, element if has_indicator else entry)
     return Transaction(
         amount=_signed(amount, indicator), currency=currency,
         indicator=indicator,
@@ -446,6 +439,17 @@ def _transaction(
         account_servicer_reference=tree.text(element, 'Refs/AcctSvcrRef'),
         charges=_charges(tree, element),
         line=_line(element))
+
+
+def _transaction_amount(
+        tree: _Tree, element: _Element, entry: _Element, count: int
+        ) -> tuple[Decimal, str]:
+    """Return a transaction's amount: its own, else its lone entry's."""
+    # Version 02 has no TxDtls/Amt, only the amount the payer sent.
+    for path in ('Amt', 'AmtDtls/TxAmt/Amt'):
+        if tree.find(element, path) is not None:
+            return _amount(tree, element, path)
+    return _amount(tree, entry if count == 1 else element, 'Amt')
 
 
 def _given(end_to_end_id: str | None) -> str | None:

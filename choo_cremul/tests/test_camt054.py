@@ -217,6 +217,19 @@ def test_bad_amount(value: str) -> None:
     assert error.params == dict(element='Amt', line=36, value=value)
 
 
+def test_transaction_without_amount_in_a_batch() -> None:
+    """Refuse a transaction of a batch that states no amount."""
+    amount = """            <AmtDtls>
+              <TxAmt>
+                <Amt Ccy="NOK">500.00</Amt>
+              </TxAmt>
+            </AmtDtls>
+"""
+    text = _edit(_text(), amount, '')
+    error = _raises(StructureError, text, 'missing_element')
+    assert error.params == dict(element='TxDtls', line=59, child='Amt')
+
+
 def test_missing_currency() -> None:
     """Refuse an amount without its currency."""
     text = _edit(_text(), '<Amt Ccy="NOK">1345.61', '<Amt>1345.61')
