@@ -316,7 +316,7 @@ class Interchange:
         return tuple(p for posting in self.postings for p in posting.payments)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Segment:
     """Hold one segment, numbered from the start of the file."""
 

@@ -294,19 +294,16 @@ def test_external_entities_are_not_read(tmp_path: Path) -> None:
     assert 'SECRET' not in repr(parsed)
 
 
-@pytest.mark.parametrize('changes, message', [
-    (dict(version='09'), "not one of"),
-])
-def test_write_refuses_versions(
-        batch: Camt054, changes: dict[str, str], message: str) -> None:
+def test_write_refuses_versions(batch: Camt054) -> None:
     """Refuse to write a version the reader does not read."""
-    with pytest.raises(ValueError, match=message):
-        camt054.write(dataclasses.replace(batch, **changes))
+    with pytest.raises(ValueError, match="not one of"):
+        camt054.write(dataclasses.replace(batch, version='09'))
 
 
 def test_write_refuses_float(batch: Camt054) -> None:
     """Refuse an amount that is not a Decimal."""
-    entry = dataclasses.replace(batch.entries[0], amount=12.5)
+    entry = dataclasses.replace(
+        batch.entries[0], amount=12.5)  # type: ignore[arg-type]
     notification = dataclasses.replace(
         batch.notifications[0], entries=(entry,))
     with pytest.raises(ValueError, match="finite Decimal"):
