@@ -586,7 +586,7 @@ def _interchange(reader: _Reader, charset: str) -> Interchange:
     while reader.peek('UNH'):
         messages.append(_message(reader, unb.get(1)))
 
-    unz = reader.take('UNZ', 'UNH or UNZ')
+    unz = reader.take('UNZ', 'UNH/UNZ')
     reader.checks.compare(
         Check.MESSAGE_COUNT, _count(unz), len(messages), segment=unz.number)
     _check_reference(unz, reference, 'UNB')
@@ -619,7 +619,7 @@ def _message(reader: _Reader, sender: str) -> Message:
         cnt = reader.take('CNT')
         _check_line_count(reader.checks, cnt, postings, reference)
 
-    unt = reader.take('UNT', 'LIN, CNT or UNT')
+    unt = reader.take('UNT', 'LIN/CNT/UNT')
     reader.checks.compare(
         Check.SEGMENT_COUNT, _count(unt), reader.position - start,
         segment=unt.number, message=reference)
@@ -848,7 +848,7 @@ def _check_cremul(unh: _Segment, reference: str) -> tuple[str, ...]:
     if kind != 'CREMUL':
         raise _error(
             NotCremulError, 'not_cremul', segment=unh.number,
-            message=reference, type=kind or "(none)")
+            message=reference, type=kind or '-')
     return tuple(identifier[1:])
 
 

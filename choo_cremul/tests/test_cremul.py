@@ -357,7 +357,7 @@ def test_truncated_after_a_segment() -> None:
     text = _text(KID_BATCH)
     text = text[:text.index("CNT+LI")]
     error = _raises(StructureError, text, 'truncated', r'may be truncated')
-    assert error.params == {'segment': 67, 'expected': 'LIN, CNT or UNT'}
+    assert error.params == {'segment': 67, 'expected': 'LIN/CNT/UNT'}
 
 
 def test_wrong_segment_count() -> None:
@@ -509,7 +509,7 @@ def test_association_code_is_kept() -> None:
     ("UNZ+2+", "UNZ+X+", 'bad_count', dict(segment=58, tag='UNZ', value='X')),
     ("'LIN+1'DTM+209:20260310:102'BUS++DO'",
         "'DTM+209:20260310:102'BUS++DO'", 'unexpected_segment',
-        dict(segment=46, expected='LIN, CNT or UNT', tag='SEQ')),
+        dict(segment=46, expected='LIN/CNT/UNT', tag='SEQ')),
 ])
 def test_structure_errors(
         old: str, new: str, code: str, params: dict[str, object]) -> None:
