@@ -31,6 +31,10 @@ from netsgiro.records import (
     TransactionRecord, TransactionSpecification, TransmissionEnd,
     TransmissionStart)
 
+from .bankfile import (
+    BankFileError, RecordError, StructureError, TotalsError,
+    WrongFormatError)
+
 __all__ = [
     'Assignment', 'BankFileError', 'NotOcrGiroError', 'OcrFile',
     'RecordError', 'RecordLengthError', 'StructureError', 'TotalsError',
@@ -57,32 +61,12 @@ _RECORD_CLASSES: dict[str, type[Record]] = {
     f'{cls.RECORD_TYPE:02d}': cls for cls in _RECORD_NAMES}
 
 
-class BankFileError(ValueError):
-    """Signal a bank file that cannot be read, naming the line at fault."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.line = line
-
-
-class NotOcrGiroError(BankFileError):
+class NotOcrGiroError(WrongFormatError):
     """Signal a file that is not a Nets OCR giro payment file."""
 
 
-class RecordLengthError(BankFileError):
+class RecordLengthError(RecordError):
     """Signal a record that is not exactly 80 characters long."""
-
-
-class RecordError(BankFileError):
-    """Signal a record of unknown type or with a malformed layout."""
-
-
-class StructureError(BankFileError):
-    """Signal records that are missing, repeated or out of order."""
-
-
-class TotalsError(BankFileError):
-    """Signal an end record whose counts or sum disagree with the file."""
 
 
 class TransactionType(IntEnum):

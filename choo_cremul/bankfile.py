@@ -1,0 +1,44 @@
+"""Name what can be wrong with a bank file, whatever its format.
+
+Every reader of this package (OCR giro, CREMUL, camt.054) raises a
+subclass of BankFileError, so a caller can catch them all at once or one
+kind at a time.  Each error keeps its ``code`` and the values it names in
+``params``, so that the message can be worded again in another language:
+
+>>> error = TotalsError(
+...     "Stated 2, counted 3.", code='count', stated=2, actual=3)
+>>> isinstance(error, ValueError), error.code, error.params['actual']
+(True, 'count', 3)
+"""
+
+__all__ = [
+    'BankFileError', 'RecordError', 'StructureError', 'TotalsError',
+    'WrongFormatError']
+
+
+class BankFileError(ValueError):
+    """Signal a bank file that cannot be read, naming the place at fault."""
+
+    def __init__(
+            self, message: str, line: int | None = None, /, *,
+            code: str = '', **params: object) -> None:
+        super().__init__(message)
+        self.line = line
+        self.code = code
+        self.params = params
+
+
+class WrongFormatError(BankFileError):
+    """Signal a file that is not of the format its reader reads."""
+
+
+class RecordError(BankFileError):
+    """Signal a record, segment or element with a malformed value."""
+
+
+class StructureError(BankFileError):
+    """Signal records that are missing, repeated or out of order."""
+
+
+class TotalsError(BankFileError):
+    """Signal a control count or sum that disagrees with the file."""
