@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar('T')
 
@@ -63,14 +63,24 @@ class UserFacingError(Exception):
     "An error whose message is meant for the operator"
 
 
+class _Rollback(Exception):
+    "Carry the result of a transaction that must change nothing"
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
 def in_transaction(
-        args: argparse.Namespace, func: Callable[[Any], T]) -> T:
+        args: argparse.Namespace, func: Callable[[Any], T],
+        commit: bool = True) -> T:
     """Return func(pool) run in one transaction of the database as admin.
 
     The transaction is started again when Tryton asks for it (to lock a
     table on SQLite, for instance), so func must not print: it returns
-    what the command reports.  A user error rolls everything back.  The
-    tasks it queues run afterwards, unless trytond-worker takes them.
+    what the command reports.  A user error rolls everything back, and so
+    does the end of func without commit.  The tasks it queues run
+    afterwards, unless trytond-worker takes them.
     """
     from trytond import config
     config.update_etc(args.config)
@@ -81,9 +91,16 @@ def in_transaction(
     pool = Pool(args.database)
     pool.init()
     user, context = admin_context(args.database)
+    def run() -> T:
+        result = func(pool)
+        if not commit:
+            raise _Rollback(result)
+        return result
+
     try:
-        result, transaction = committed(
-            args.database, user, context, lambda: func(pool))
+        result, transaction = committed(args.database, user, context, run)
+    except _Rollback as rollback:
+        return cast(T, rollback.result)
     except (UserError, UserWarning) as exception:
         raise UserFacingError(_message(exception)) from exception
     _run_tasks(pool, transaction)

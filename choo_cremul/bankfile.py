@@ -13,7 +13,7 @@ kind at a time.  Each error keeps its ``code`` and the values it names in
 
 __all__ = [
     'BankFileError', 'RecordError', 'StructureError', 'TotalsError',
-    'WrongFormatError']
+    'WrongFormatError', 'detect']
 
 
 class BankFileError(ValueError):
@@ -42,3 +42,21 @@ class StructureError(BankFileError):
 
 class TotalsError(BankFileError):
     """Signal a control count or sum that disagrees with the file."""
+
+
+def detect(data: bytes) -> str | None:
+    """Return the format of a bank file from its first bytes, if known.
+
+    >>> detect(b'NY000010'), detect(b"UNA:+.? 'UNB"), detect(b'<?xml')
+    ('ocr_giro', 'cremul', 'camt_054')
+    >>> detect(b'%PDF-1.7') is None
+    True
+    """
+    head = data[:1024].lstrip(b'\xef\xbb\xbf \t\r\n')
+    if head.startswith(b'NY'):
+        return 'ocr_giro'
+    if head[:3] in {b'UNA', b'UNB'}:
+        return 'cremul'
+    if head.startswith(b'<'):
+        return 'camt_054'
+    return None

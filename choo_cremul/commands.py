@@ -1,48 +1,67 @@
 """The ``choo import-bank-file`` subcommand."""
 import os
+from decimal import Decimal
 
 from trytond.transaction import Transaction
 
 from choo.cli import UserFacingError, in_transaction
 
-FORMATS = ['ocr_giro']
+from . import bankfile
+
+FORMATS = ['ocr_giro', 'cremul', 'camt_054']
 
 
 def import_bank_file(parser):
-    "import a bank file and settle the invoices its payments quote"
-    parser.add_argument('path', help="the bank file")
+    "import bank files and settle the invoices their payments pay"
+    parser.add_argument('paths', metavar='PATH', nargs='+',
+        help="a bank file: OCR giro, CREMUL or camt.054")
     parser.add_argument(
-        '--format', choices=FORMATS, default='ocr_giro',
-        help="the file's format (default: %(default)s)")
+        '--format', choices=FORMATS, default=None,
+        help="the files' format (default: found from their content)")
     parser.add_argument(
         '--company', type=int, default=None,
         help="the receiving company (default: the admin's company)")
     parser.add_argument(
+        '--commit', action='store_true',
+        help="import, match and post; without it nothing is changed")
+    parser.add_argument(
         '--draft', action='store_true',
-        help="leave the statements in draft for review")
+        help="with --commit, leave the statements in draft for review")
     parser.set_defaults(run=_run)
 
 
 def _run(args):
-    try:
-        with open(args.path, 'rb') as file_:
-            data = file_.read()
-    except OSError as exception:
-        raise UserFacingError(
-            f"cannot read {args.path}: {exception.strerror}")
-    name = os.path.basename(args.path)
-    for line in in_transaction(
-            args, lambda pool: _import_and_post(pool, args, data, name)):
-        print(line)
+    for path in args.paths:
+        data = _read(path)
+        file_format = args.format or bankfile.detect(data)
+        if not file_format:
+            raise UserFacingError(
+                f"{path}: not an OCR giro, CREMUL or camt.054 file")
+        name = os.path.basename(path)
+        lines = in_transaction(
+            args, lambda pool: _import_and_post(
+                pool, args, data, file_format, name),
+            commit=args.commit)
+        for line in lines:
+            print(line)
     return 0
 
 
-def _import_and_post(pool, args, data, name):
+def _read(path):
+    try:
+        with open(path, 'rb') as file_:
+            return file_.read()
+    except OSError as exception:
+        raise UserFacingError(
+            f"cannot read {path}: {exception.strerror}")
+
+
+def _import_and_post(pool, args, data, file_format, name):
     company = args.company or Transaction().context.get('company')
     with Transaction().set_context(company=company):
-        statements = _import(pool, data, args.format, company)
+        statements = _import(pool, data, file_format, company)
         posted = [] if args.draft else _post(pool, statements)
-        return _report(name, statements, posted)
+        return report(name, file_format, statements, posted, args.commit)
 
 
 def _import(pool, data, file_format, company):
@@ -69,15 +88,20 @@ def _post(pool, statements):
     return ready
 
 
-def _report(name, statements, posted):
+def report(name, file_format, statements, posted, committed=True):
+    "Return the lines that tell what the import of one file did"
     origins = [o for s in statements for o in s.origins]
-    matched = [o for o in origins if o.match_state == 'matched']
+    states = {
+        state: sum(o.match_state == state for o in origins)
+        for state in ['matched', 'suggested', 'unmatched']}
+    amount = sum((o.amount for o in origins), Decimal(0))
     return [
         f"file: {name}",
+        f"format: {file_format}",
         f"statements: {len(statements)}",
-        f"statements posted: {len(posted)}",
+        f"statements posted: {len(posted) if committed else 0}",
         f"payments: {len(origins)}",
-        f"payments matched: {len(matched)}",
-        f"payments unmatched: {len(origins) - len(matched)}",
-        f"amount: {sum(o.amount for o in origins)}",
+        f"amount: {amount:.2f}",
+        *(f"{state}: {count}" for state, count in states.items()),
+        f"committed: {'yes' if committed else 'no'}",
         ]

@@ -192,10 +192,13 @@ class PaymentMatcher:
         owners = defaultdict(set)
         for sub_accounts in grouped_slice(
                 sorted(accounts), backend.MAX_QUERY_PARAMS):
-            for number in Number.search([
-                        ('number_compact', 'in', list(sub_accounts)),
+            sub_accounts = list(sub_accounts)
+            for number in Number.search(['OR',
+                        ('number_compact', 'in', sub_accounts),
+                        ('number', 'in', sub_accounts),
                         ]):
-                owners[number.number_compact].update(number.account.owners)
+                for form in {number.number, number.number_compact} - {None}:
+                    owners[form].update(number.account.owners)
         return {
             account: next(iter(parties))
             for account, parties in owners.items() if len(parties) == 1}

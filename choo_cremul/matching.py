@@ -26,8 +26,7 @@ from decimal import Decimal
 from enum import Enum
 
 __all__ = [
-    'Method', 'padded_kids', 'split_payment', 'text_kids',
-    'within_tolerance']
+    'Method', 'padded_kids', 'split_payment', 'text_kids']
 
 # Digits in groups separated by one space, dot or hyphen: "0000 4200 75"
 _DIGIT_GROUPS = re.compile(r'\d+(?:[ .\-]\d+)*')
@@ -58,18 +57,6 @@ def split_payment(
     """
     settled = min(amount, max(amount_to_pay, Decimal(0)))
     return settled, amount - settled
-
-
-def within_tolerance(
-        amount: Decimal, amount_to_pay: Decimal, tolerance: Decimal) -> bool:
-    """Return whether amount settles amount_to_pay up to tolerance.
-
-    >>> within_tolerance(Decimal('599.60'), Decimal('600'), Decimal('0.50'))
-    True
-    >>> within_tolerance(Decimal('599.40'), Decimal('600'), Decimal('0.50'))
-    False
-    """
-    return amount_to_pay > 0 and abs(amount - amount_to_pay) <= tolerance
 
 
 def text_kids(text: str, lengths: Collection[int]) -> list[str]:

@@ -14,7 +14,7 @@ from trytond.tools import grouped_slice
 from . import ocr
 from .exceptions import ImportBankFileError
 from .match import PaymentMatcher
-from .matching import split_payment, within_tolerance
+from .matching import split_payment
 
 logger = logging.getLogger(__name__)
 
@@ -25,20 +25,33 @@ class Statement(metaclass=PoolMeta):
     file_sha256 = fields.Char(
         "File Fingerprint", readonly=True,
         help="The SHA-256 of the bank file the statement was read from.")
+    file_reference = fields.Char(
+        "File Reference", readonly=True,
+        help="The number the bank gave the file the statement was read "
+        "from: the transmission or interchange number.")
+    file_warnings = fields.Text(
+        "File Warnings", readonly=True,
+        help="What the bank file got wrong without making it unreadable.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(
-            Index(t, (t.file_sha256, Index.Equality()),
-                where=t.file_sha256 != Null))
+        cls._sql_indexes.update({
+                Index(t, (t.file_sha256, Index.Equality()),
+                    where=t.file_sha256 != Null),
+                Index(t, (t.file_reference, Index.Equality()),
+                    where=t.file_reference != Null),
+                })
 
     @classmethod
-    def check_new_file(cls, sha256, name):
+    def check_new_file(cls, sha256, reference, name):
         "Refuse a bank file that an earlier import already read"
         if cls.search([
-                    ('file_sha256', '=', sha256),
+                    ['OR',
+                        ('file_sha256', '=', sha256),
+                        ('file_reference', '=', reference),
+                        ],
                     ('state', '!=', 'cancelled'),
                     ], limit=1):
             raise ImportBankFileError(gettext(
@@ -142,6 +155,10 @@ class Origin(metaclass=PoolMeta):
         help="The invoice number the payer quoted.")
     text = fields.Text("Payer's Text", readonly=True)
     payer_name = fields.Char("Payer Name", readonly=True)
+    execution_date = fields.Date(
+        "Execution Date", readonly=True,
+        help="The day the payer paid, which may be before the bank "
+        "booked the payment.")
     payer_account = fields.Char("Payer Account", readonly=True)
     bank_charge = Monetary(
         "Bank Charge", currency='currency', digits='currency',
@@ -223,11 +240,7 @@ class Origin(metaclass=PoolMeta):
             charge = Decimal(0)
         paid = self.amount + charge
         amount_to_pay = matcher.amount_to_pay(invoice)
-        tolerance = issuer.payment_tolerance if issuer else Decimal(0)
-        if within_tolerance(paid, amount_to_pay, tolerance):
-            settled, excess = paid, Decimal(0)
-        else:
-            settled, excess = split_payment(paid, amount_to_pay)
+        settled, excess = split_payment(paid, amount_to_pay)
         matcher.settle(invoice, settled)
 
         lines = []
@@ -237,9 +250,20 @@ class Origin(metaclass=PoolMeta):
             lines.append(line)
         if charge:
             lines.append(self._new_line(-charge, issuer.bank_charge_account))
-        if excess:
+        if excess and settled and self._write_off(issuer, excess):
+            # Rounding kept by the association, not the payer's credit
+            lines.append(self._new_line(
+                    excess, issuer.payment_write_off.credit_account))
+        elif excess:
             lines.extend(self._credit_lines(excess, invoice.party, matcher))
         return lines
+
+    @staticmethod
+    def _write_off(issuer, difference):
+        "Return whether the issuer writes off the difference"
+        return bool(
+            issuer and issuer.payment_write_off
+            and abs(difference) <= issuer.payment_tolerance)
 
     def _credit_lines(self, amount, party, matcher):
         "Return the line that keeps amount as the party's credit"
@@ -313,8 +337,11 @@ class ImportStatement(metaclass=PoolMeta):
             raise ImportBankFileError(gettext(
                     'choo_cremul.msg_bank_file_invalid',
                     error=str(exception))) from exception
+        reference = ':'.join([
+                'ocr', ocr_file.data_transmitter,
+                ocr_file.transmission_number])
         Statement.check_new_file(
-            ocr_file.sha256, ocr_file.transmission_number)
+            ocr_file.sha256, reference, ocr_file.transmission_number)
         for assignment in ocr_file.assignments:
             yield self.ocr_giro_statement(ocr_file, assignment)
 
@@ -335,7 +362,10 @@ class ImportStatement(metaclass=PoolMeta):
             name=f'OCR {ocr_file.transmission_number}/{assignment.number}',
             date=(assignment.date or ocr_file.date
                 or pool.get('ir.date').today()),
-            file_sha256=ocr_file.sha256)
+            file_sha256=ocr_file.sha256,
+            file_reference=':'.join([
+                    'ocr', ocr_file.data_transmitter,
+                    ocr_file.transmission_number]))
         statement.origins = [
             self.ocr_giro_origin(assignment, t)
             for t in assignment.transactions]
