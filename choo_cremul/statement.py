@@ -12,6 +12,7 @@ from trytond.modules.currency.fields import Monetary
 from trytond.tools import grouped_slice
 
 from . import ocr
+from .assign import AssignOrigin
 from .exceptions import ImportBankFileError
 from .match import PaymentMatcher
 from .matching import split_payment
@@ -146,7 +147,7 @@ class Statement(metaclass=PoolMeta):
             MoveLine.reconcile(*lines, writeoff=write_off, date=date)
 
 
-class Origin(metaclass=PoolMeta):
+class Origin(AssignOrigin, metaclass=PoolMeta):
     __name__ = 'account.statement.origin'
 
     kid = fields.Char("KID", readonly=True, strip=False)
@@ -227,7 +228,7 @@ class Origin(metaclass=PoolMeta):
             return self._invoice_lines(match.invoice, matcher)
         elif match.party:
             self.match_state = 'matched'
-            return self._credit_lines(self.amount, match.party, matcher)
+            return self._credit_lines(self.amount, match.party)
         self.match_state = 'suggested' if match.suggestions else 'unmatched'
         return self._unmatched_lines()
 
@@ -255,7 +256,7 @@ class Origin(metaclass=PoolMeta):
             lines.append(self._new_line(
                     excess, issuer.payment_write_off.credit_account))
         elif excess:
-            lines.extend(self._credit_lines(excess, invoice.party, matcher))
+            lines.extend(self._credit_lines(excess, invoice.party))
         return lines
 
     @staticmethod
@@ -265,7 +266,7 @@ class Origin(metaclass=PoolMeta):
             issuer and issuer.payment_write_off
             and abs(difference) <= issuer.payment_tolerance)
 
-    def _credit_lines(self, amount, party, matcher):
+    def _credit_lines(self, amount, party):
         "Return the line that keeps amount as the party's credit"
         account = party.account_receivable_used
         if not account:

@@ -41,7 +41,7 @@ def main(argv=None):
         '--date', today.isoformat())
     bank_file = write_bank_file(today)
     payments = choo(config_file, args.database, 'import-bank-file',
-        str(bank_file))
+        str(bank_file), '--commit')
     print_summary(billing, payments)
     if not args.no_serve:
         serve(config_file, args.database)
@@ -158,8 +158,9 @@ def print_summary(billing, payments):
     print()
     print("summary")
     print(f"invoices posted: {billing['invoices posted']}")
-    print(f"payments matched: {payments['payments matched']}")
-    print(f"payments unmatched: {payments['payments unmatched']}")
+    print(f"payments matched: {payments['matched']}")
+    print(f"payments suggested: {payments['suggested']}")
+    print(f"payments unmatched: {payments['unmatched']}")
     print(f"open receivables: {receivable:.2f}")
 
 

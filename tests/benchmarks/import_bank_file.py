@@ -25,13 +25,14 @@ def main():
 
         progress("running choo import-bank-file")
         load = os.getloadavg()[0]
-        payments = choo(bench, 'import-bank-file', str(path))
+        payments = choo(bench, 'import-bank-file', str(path), '--commit')
     count = int(payments.report['payments'])
     report('import_bank_file',
         members=args.members,
         payments=count,
-        matched=int(payments.report['payments matched']),
-        unmatched=int(payments.report['payments unmatched']),
+        matched=int(payments.report['matched']),
+        suggested=int(payments.report['suggested']),
+        unmatched=int(payments.report['unmatched']),
         seconds=payments.seconds,
         payments_per_second=rate(count, payments.seconds),
         attempts=payments.attempts,
