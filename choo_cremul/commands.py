@@ -57,40 +57,18 @@ def _read(path):
 
 
 def _import_and_post(pool, args, data, file_format, name):
+    Statement = pool.get('account.statement')
     company = args.company or Transaction().context.get('company')
     with Transaction().set_context(company=company):
-        statements = _import(pool, data, file_format, company)
-        posted = [] if args.draft else _post(pool, statements)
-        return report(name, file_format, statements, posted, args.commit)
+        statements = Statement.import_bank_file(
+            company, data, file_format, post=not args.draft)
+        return report(name, file_format, statements, args.commit)
 
 
-def _import(pool, data, file_format, company):
-    ImportStatement = pool.get('account.statement.import', type='wizard')
-    Statement = pool.get('account.statement')
-    session_id, _, _ = ImportStatement.create()
-    try:
-        wizard = ImportStatement(session_id)
-        wizard.start.company = company
-        wizard.start.file_ = data
-        wizard.start.file_format = file_format
-        _, action_data = wizard.do_import_({'views': []})
-    finally:
-        ImportStatement.delete(session_id)
-    return Statement.browse(action_data['res_id'])
-
-
-def _post(pool, statements):
-    Statement = pool.get('account.statement')
-    ready = [s for s in statements
-        if all(not o.pending_amount for o in s.origins)]
-    Statement.validate_statement(ready)
-    Statement.post(ready)
-    return ready
-
-
-def report(name, file_format, statements, posted, committed=True):
+def report(name, file_format, statements, committed=True):
     "Return the lines that tell what the import of one file did"
     origins = [o for s in statements for o in s.origins]
+    posted = [s for s in statements if s.state == 'posted']
     states = {
         state: sum(o.match_state == state for o in origins)
         for state in ['matched', 'suggested', 'unmatched']}

@@ -60,6 +60,33 @@ class Statement(metaclass=PoolMeta):
                     file=name))
 
     @classmethod
+    def import_bank_file(cls, company, data, file_format, post=True):
+        """Return the statements read from a bank file's data
+
+        The payments are matched; with post, the statements whose
+        payments all found their lines are validated and posted.
+        """
+        pool = Pool()
+        ImportStatement = pool.get('account.statement.import', type='wizard')
+        session_id, _, _ = ImportStatement.create()
+        try:
+            wizard = ImportStatement(session_id)
+            wizard.start.company = company
+            wizard.start.file_ = data
+            wizard.start.file_format = file_format
+            _, action_data = wizard.do_import_({'views': []})
+        finally:
+            ImportStatement.delete(session_id)
+        statements = cls.browse(action_data['res_id'])
+        if post:
+            ready = [
+                s for s in statements
+                if all(not o.pending_amount for o in s.origins)]
+            cls.validate_statement(ready)
+            cls.post(ready)
+        return cls.browse(statements)
+
+    @classmethod
     def check_new_payments(cls, statements):
         "Refuse the statements' payments that were read already"
         pool = Pool()
