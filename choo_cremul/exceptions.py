@@ -3,3 +3,7 @@ from trytond.exceptions import UserError
 
 class ImportBankFileError(UserError):
     pass
+
+
+class AvtaleGiroImportError(UserError):
+    pass
