@@ -405,18 +405,20 @@ class Agreement(ModelSQL, ModelView):
         spellings = {
             number[i:] for number in numbers.values()
             for i in range(len(number))}
-        parties = defaultdict(list)
+        members, codes = defaultdict(list), defaultdict(list)
         for party in Party.search(['OR',
                     ('member_number', 'in', list(spellings)),
                     [('member_number', '=', None),
                         ('code_digit', 'in', list(map(int, spellings)))],
                     ]):
-            parties[int(party.member_number or party.code_digit)].append(
-                party)
+            if party.member_number:
+                members[int(party.member_number)].append(party)
+            else:
+                codes[party.code_digit].append(party)
 
         payers = {}
         for key, number in numbers.items():
-            found = parties.get(int(number), [])
+            found = members.get(int(number)) or codes.get(int(number), [])
             if len(found) == 1:
                 payers[key] = found[0]
         return payers
