@@ -4,12 +4,14 @@ An agreement names its payer by a KID, and an issuer's KID holds the
 member number of the payer at a fixed place.  So a KID is tied to the
 subscriptions it pays through the issuer paid into the agreement's
 account whose KID rule accepts it: the member-number part of the KID
-gives the party, and the party's running subscriptions of that issuer,
-as payer, get the mandate.  The KID is not looked up as an invoice's KID
-first because a payer signs the mandate with the KID of one invoice, and
-later invoices carry other KIDs with the same member number; an invoice
-with exactly that KID is the fallback for KIDs of another layout, such
-as those migrated from an earlier system.
+gives the party (by member number, else by party code, as the issuer
+composes it), and the party's running subscriptions of that issuer, as
+payer, get the mandate.  The KID is not looked up as an invoice's KID
+first because a payer signs the mandate with the KID of one invoice,
+and later invoices carry other KIDs with the same member number; an
+invoice with exactly that KID is the fallback for KIDs of another
+layout, such as those migrated from an earlier system.  A deletion ends
+the mandates registered with its KID, whoever pays them now.
 """
 import logging
 from collections import defaultdict
@@ -358,6 +360,8 @@ class Agreement(ModelSQL, ModelView):
         running = cls._running_subscriptions(payers.values())
         holders = cls._holders(agreements)
 
+        # One instance per subscription, so that changes add up in order.
+        instances = {}
         for agreement in agreements:
             key = (agreement.issuer, agreement.kid)
             agreement.party = payers.get(key)
@@ -366,7 +370,8 @@ class Agreement(ModelSQL, ModelView):
             else:
                 subscriptions = running.get(
                     (agreement.issuer, agreement.party), [])
-            agreement.subscriptions = subscriptions
+            agreement.subscriptions = subscriptions = [
+                instances.setdefault(s.id, s) for s in subscriptions]
             agreement.state = 'applied' if subscriptions else 'unknown'
 
     @classmethod
