@@ -349,7 +349,6 @@ def accepts(
         for length, algorithm in structures)
 
 
-
 def decompose(
         number: str, parts: Sequence[tuple[str, int]]) -> dict[str, str]:
     """Return the digits of each named part of the KID *number*.
