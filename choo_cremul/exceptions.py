@@ -7,3 +7,7 @@ class ImportBankFileError(UserError):
 
 class AssignPaymentError(UserError):
     pass
+
+
+class AvtaleGiroImportError(UserError):
+    pass

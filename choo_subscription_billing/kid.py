@@ -49,7 +49,7 @@ __all__ = [
     'calc_check_digit', 'algorithms_of', 'validate', 'is_valid', 'make',
     'build', 'next_usable', 'MEMBER', 'SEQUENCE', 'PRODUCT', 'ORDERS',
     'MAX_STRUCTURES', 'TooManyStructures', 'DuplicateLength', 'layout',
-    'compose', 'check_structures', 'accepts']
+    'compose', 'check_structures', 'accepts', 'decompose']
 
 MOD10 = 'mod10'
 MOD11 = 'mod11'
@@ -348,6 +348,31 @@ def accepts(
         is_valid(number, algorithm, [length])
         for length, algorithm in structures)
 
+
+def decompose(
+        number: str, parts: Sequence[tuple[str, int]]) -> dict[str, str]:
+    """Return the digits of each named part of the KID *number*.
+
+    The reverse of compose() for *parts* from layout(): leading zeros are
+    kept and the check character is left out, unchecked. A KID of another
+    length than the layout's raises InvalidLength.
+
+    >>> parts = layout(ORDERS['product_member_sequence'],
+    ...     {'member': 7, 'sequence': 7, 'product': 2})
+    >>> decompose('03000004200000079', parts)
+    {'product': '03', 'member': '0000042', 'sequence': '0000007'}
+    """
+    length = sum(width for _, width in parts) + 1
+    if len(number) != length:
+        raise InvalidLength(
+            f"KID {number!r} has {len(number)} characters; its layout "
+            f"gives {length}.")
+    values = {}
+    start = 0
+    for name, width in parts:
+        values[name] = number[start:start + width]
+        start += width
+    return values
 
 def _mod11_check(body: str) -> str:
     total = sum(

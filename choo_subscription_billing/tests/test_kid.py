@@ -311,3 +311,17 @@ def test_accepts_refuses_invalid_sample_kids() -> None:
             (len(number), algorithm) for algorithm in kid.ALGORITHMS]
         assert not kid.accepts(number, structures[:1]), entry['note']
         assert not kid.accepts(number, structures[1:]), entry['note']
+
+
+def test_decompose_reverses_compose() -> None:
+    """Every order's parts come back out of the KID they composed."""
+    values = {kid.MEMBER: 42, kid.SEQUENCE: 7, kid.PRODUCT: 3}
+    widths = {kid.MEMBER: 7, kid.SEQUENCE: 4, kid.PRODUCT: 2}
+    for order in kid.ORDERS.values():
+        parts = kid.layout(order, widths)
+        number = kid.compose(values, parts)
+        assert kid.decompose(number, parts) == {
+            name: str(values[name]).zfill(width) for name, width in parts}
+    with pytest.raises(InvalidLength, match="14"):
+        kid.decompose('000004200000075', kid.layout(
+                kid.ORDERS['member_sequence_product'], widths))
