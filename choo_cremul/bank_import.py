@@ -13,9 +13,11 @@ from stdnum.no import kontonr
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 from . import bankfile, camt054, cremul
 from .exceptions import ImportBankFileError
+from .statement import LOCK_POSTING
 
 FORMATS = [
     ('cremul', "CREMUL (EDIFACT)"),
@@ -181,12 +183,16 @@ class ImportStatement(metaclass=PoolMeta):
 
     @staticmethod
     def _set_totals(statement):
+        pool = Pool()
+        Statement = pool.get('account.statement')
         total = sum((o.amount for o in statement.origins), Decimal(0))
         statement.total_amount = total
         statement.number_of_lines = len(statement.origins)
         statement.start_balance = statement.on_change_with_start_balance()
         if statement.start_balance is not None:
             statement.end_balance = statement.start_balance + total
+        if Transaction().context.get(LOCK_POSTING):
+            Statement.lock_posting([statement])
         return statement
 
     @staticmethod

@@ -5,21 +5,24 @@ The folder is set in trytond's configuration::
     [choo_cremul]
     inbox = /var/lib/choo/bank-in
 
-Each file there is imported in a transaction of its own, its format
-found from its content, and its statements posted.  A file imported
-goes to ``done/`` beside it; one that cannot be imported goes to
-``failed/`` with the reason in a ``.error`` file of the same name, and
-nothing of it is booked.  A file being written is left alone until it
+Each file there is imported alone (a file that fails undoes only
+itself), its format found from its content, and its statements posted.
+A file imported goes to ``done/`` beside it once the job's transaction
+is committed; one that cannot be imported goes to ``failed/`` with the
+reason in a ``.error`` file of the same name, and nothing of it is
+booked.  A file being written is left alone until it
 has not changed for a minute.
 """
 import logging
 import time
 from pathlib import Path
 
-from trytond.config import config
+from trytond import config
 from trytond.exceptions import UserError
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import PoolMeta
 from trytond.transaction import Transaction
+
+from choo_subscription_billing.savepoint import savepoint
 
 from .bankfile import detect
 
@@ -53,28 +56,51 @@ class Statement(metaclass=PoolMeta):
 
     @classmethod
     def _import_inbox_file(cls, company, path):
-        "Import the file at path in a transaction of its own, then file it"
+        "Import the file at path alone, filing it once the import is done"
         data = path.read_bytes()
         file_format = detect(data)
-        transaction = Transaction()
         try:
             if not file_format:
                 raise ValueError(f"{path.name}: not a known bank file")
-            with transaction.new_transaction() as new, \
-                    new.set_context(company=company):
-                Statement = Pool().get('account.statement')
-                statements = Statement.import_bank_file(
-                    company, data, file_format)
-                new.commit()
+            with savepoint():
+                statements = cls.import_bank_file(company, data, file_format)
         except (UserError, ValueError) as exception:
             message = getattr(exception, 'message', None) or str(exception)
             _file(path, 'failed').with_suffix(
                 path.suffix + '.error').write_text(message + '\n')
             logger.warning("bank file %s not imported", path.name)
         else:
-            _file(path, 'done')
+            Transaction().join(_Filing()).paths.append(path)
             logger.info(
                 "bank file %s: %d statements", path.name, len(statements))
+
+
+class _Filing:
+    "Move the imported files to done/ once their import is committed"
+
+    def __init__(self):
+        self.paths = []
+
+    def __eq__(self, other):
+        return isinstance(other, _Filing)
+
+    __hash__ = object.__hash__
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    def tpc_finish(self, transaction):
+        for path in self.paths:
+            _file(path, 'done')
+
+    def tpc_abort(self, transaction):
+        pass
 
 
 def _file(path, folder):

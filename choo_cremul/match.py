@@ -42,6 +42,7 @@ class PaymentMatcher:
         self._by_number = {}
         self._by_account = {}
         self._open_by_party = defaultdict(list)
+        self._states = {}
         self.to_pay = {}
 
     def issuers(self, journal):
@@ -67,13 +68,16 @@ class PaymentMatcher:
                 numbers.add(origin.invoice_number)
             if origin.payer_account:
                 accounts.update(_account_forms(origin.payer_account))
-        for invoice in self._search_invoices('kid', kids):
-            self._by_kid.setdefault((invoice.issuer, invoice.kid), invoice)
-        for invoice in self._search_invoices('number', numbers):
-            self._by_number.setdefault(invoice.number, []).append(invoice)
+        for invoice, row in self._search_invoices('kid', kids):
+            self._by_kid.setdefault((row['issuer'], row['kid']), invoice)
+        for invoice, row in self._search_invoices('number', numbers):
+            self._by_number.setdefault(row['number'], []).append(
+                (invoice, row['issuer']))
         self._by_account = self._owners(accounts)
-        for invoice in self._search_open(set(self._by_account.values())):
-            self._open_by_party[invoice.party].append(invoice)
+        for invoice, row in self._search_invoices(
+                'party', {p.id for p in self._by_account.values()},
+                states=['posted']):
+            self._open_by_party[row['party']].append(invoice)
 
     def match(self, origin):
         "Return the Match of origin"
@@ -93,6 +97,9 @@ class PaymentMatcher:
                 else Decimal(0))
         return self.to_pay[invoice]
 
+    def _open(self, invoice):
+        return self._states[invoice] == 'posted'
+
     def settle(self, invoice, amount):
         "Record that amount of the payments went to invoice"
         self.to_pay[invoice] = self.amount_to_pay(invoice) - amount
@@ -101,14 +108,15 @@ class PaymentMatcher:
         if not origin.kid:
             return
         for issuer in issuers:
-            invoice = self._by_kid.get((issuer, origin.kid))
+            invoice = self._by_kid.get((issuer.id, origin.kid))
             if invoice and issuer.kid_has_check(origin.kid):
                 return Match(Method.KID, invoice, invoice.party)
 
     def _match_number(self, origin, issuers):
+        ids = {i.id for i in issuers}
         invoices = [
-            i for i in self._by_number.get(origin.invoice_number, [])
-            if i.issuer in issuers]
+            i for i, issuer in self._by_number.get(origin.invoice_number, [])
+            if issuer in ids]
         if len(invoices) == 1:
             invoice, = invoices
             return Match(Method.INVOICE_NUMBER, invoice, invoice.party)
@@ -119,8 +127,8 @@ class PaymentMatcher:
                 self._text(origin), self._lengths(origin))
             for issuer in issuers
             if issuer.kid_has_check(number)
-            and (invoice := self._by_kid.get((issuer, number)))
-            and invoice.state == 'posted'}
+            and (invoice := self._by_kid.get((issuer.id, number)))
+            and self._open(invoice)}
         if len(found) == 1:
             invoice, = found
             return Match(Method.TEXT, invoice, invoice.party)
@@ -132,21 +140,21 @@ class PaymentMatcher:
         if not party:
             return
         exact = [
-            i for i in self._open_by_party[party]
+            i for i in self._open_by_party[party.id]
             if self.amount_to_pay(i) == origin.amount]
         if len(exact) == 1:
             return Match(Method.PAYER_ACCOUNT, exact[0], party)
         return Match(
             Method.PAYER_ACCOUNT, party=party,
-            suggestions=list(self._open_by_party[party]))
+            suggestions=list(self._open_by_party[party.id]))
 
     def _suggest(self, origin, issuers):
         "Return the invoices an accountant may confirm for origin"
         suggestions = []
         for number in padded_kids(origin.kid or '', self._lengths(origin)):
             for issuer in issuers:
-                invoice = self._by_kid.get((issuer, number))
-                if invoice and invoice.state == 'posted':
+                invoice = self._by_kid.get((issuer.id, number))
+                if invoice and self._open(invoice):
                     suggestions.append(invoice)
         return suggestions
 
@@ -159,32 +167,31 @@ class PaymentMatcher:
     def _text(origin):
         return origin.text or ''
 
-    def _search_invoices(self, name, values):
-        "Return the customer invoices whose name is one of values"
+    def _search_invoices(self, name, values, states=('posted', 'paid')):
+        """Yield the customer invoices whose name is one of values
+
+        Each invoice comes with the row of what matching reads of it, and
+        is a record of its own: thousands of records sharing one cache
+        make Tryton look through all of them at each field it reads.
+        """
         Invoice = Pool().get('account.invoice')
-        invoices = []
         for sub_values in grouped_slice(
                 sorted(values), backend.MAX_QUERY_PARAMS):
-            invoices.extend(Invoice.search([
+            for row in Invoice.search_read([
                         ('company', '=', self.company.id),
                         ('type', '=', 'out'),
-                        ('state', 'in', ['posted', 'paid']),
+                        ('state', 'in', list(states)),
                         (name, 'in', list(sub_values)),
-                        ]))
-        return invoices
-
-    def _search_open(self, parties):
-        Invoice = Pool().get('account.invoice')
-        invoices = []
-        for sub_parties in grouped_slice(
-                [p.id for p in parties], backend.MAX_QUERY_PARAMS):
-            invoices.extend(Invoice.search([
-                        ('company', '=', self.company.id),
-                        ('type', '=', 'out'),
-                        ('state', '=', 'posted'),
-                        ('party', 'in', list(sub_parties)),
-                        ], order=[('invoice_date', 'ASC'), ('id', 'ASC')]))
-        return invoices
+                        ], order=[('invoice_date', 'ASC'), ('id', 'ASC')],
+                    fields_names=[
+                        'kid', 'number', 'issuer', 'party', 'state',
+                        'amount_to_pay']):
+                invoice = Invoice(row['id'])
+                self._states[invoice] = row['state']
+                self.to_pay.setdefault(
+                    invoice, row['amount_to_pay']
+                    if row['state'] == 'posted' else Decimal(0))
+                yield invoice, row
 
     def _owners(self, accounts):
         "Return the party owning each account number, if only one does"

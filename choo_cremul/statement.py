@@ -10,6 +10,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.modules.currency.fields import Monetary
 from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
 
 from . import ocr
 from .assign import AssignOrigin
@@ -18,6 +19,9 @@ from .match import PaymentMatcher
 from .matching import split_payment
 
 logger = logging.getLogger(__name__)
+
+# In the context of an import whose statements will be posted
+LOCK_POSTING = '_choo_lock_posting'
 
 
 class Statement(metaclass=PoolMeta):
@@ -74,7 +78,8 @@ class Statement(metaclass=PoolMeta):
             wizard.start.company = company
             wizard.start.file_ = data
             wizard.start.file_format = file_format
-            _, action_data = wizard.do_import_({'views': []})
+            with Transaction().set_context(**{LOCK_POSTING: post}):
+                _, action_data = wizard.do_import_({'views': []})
         finally:
             ImportStatement.delete(session_id)
         statements = cls.browse(action_data['res_id'])
@@ -85,6 +90,27 @@ class Statement(metaclass=PoolMeta):
             cls.validate_statement(ready)
             cls.post(ready)
         return cls.browse(statements)
+
+    @classmethod
+    def lock_posting(cls, statements):
+        """Take the locks that posting the new statements will ask for
+
+        Tryton starts a transaction again for each lock it was not given
+        at its start: taken as soon as a statement is read, before any
+        write, they cost the import no work done twice.
+        """
+        pool = Pool()
+        MoveLine = pool.get('account.move.line')
+        Period = pool.get('account.period')
+        periods = {
+            (s.journal.journal, Period.find(s.company, date=date))
+            for s in statements
+            for date in {s.date} | {o.date for o in s.origins}}
+        for journal, period in periods:
+            MoveLine.check_journal_period_modify(period, journal)
+            sequence = period.move_sequence_used
+            if sequence and sequence.__name__ == 'ir.sequence.strict':
+                sequence.lock()
 
     @classmethod
     def check_new_payments(cls, statements):
@@ -403,6 +429,8 @@ class ImportStatement(metaclass=PoolMeta):
         statement.start_balance = statement.on_change_with_start_balance()
         if statement.start_balance is not None:
             statement.end_balance = statement.start_balance + total
+        if Transaction().context.get(LOCK_POSTING):
+            Statement.lock_posting([statement])
         return statement
 
     def ocr_giro_origin(self, assignment, transaction):
