@@ -11,9 +11,12 @@ kind at a time.  Each error keeps its ``code`` and the values it names in
 (True, 'count', 3)
 """
 
+from collections.abc import Collection, Mapping
+from enum import Enum
+
 __all__ = [
-    'BankFileError', 'RecordError', 'StructureError', 'TotalsError',
-    'WrongFormatError', 'detect']
+    'BankFileError', 'Checks', 'RecordError', 'StructureError',
+    'TotalsError', 'WrongFormatError', 'detect']
 
 
 class BankFileError(ValueError):
@@ -42,6 +45,37 @@ class StructureError(BankFileError):
 
 class TotalsError(BankFileError):
     """Signal a control count or sum that disagrees with the file."""
+
+
+class Checks:
+    """Raise a failed control check, or keep it when told to warn.
+
+    Each check is an enum member whose value is the code of its message
+    in *messages*; the message names the stated and the actual figure.
+    """
+
+    def __init__(
+            self, warn: Collection[Enum], messages: Mapping[str, str]
+            ) -> None:
+        self.warn = frozenset(warn)
+        self.messages = messages
+        self.warnings: list[BankFileError] = []
+
+    def compare(
+            self, check: Enum, stated: object, actual: object,
+            **params: object) -> None:
+        """Report a stated control figure that differs from the actual."""
+        if stated == actual:
+            return
+        params = {'stated': stated, 'actual': actual, **params}
+        code = str(check.value)
+        line = params.get('line')
+        error = TotalsError(
+            self.messages[code].format(**params),
+            line if isinstance(line, int) else None, code=code, **params)
+        if check not in self.warn:
+            raise error
+        self.warnings.append(error)
 
 
 def detect(data: bytes) -> str | None:

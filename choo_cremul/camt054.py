@@ -37,7 +37,7 @@ from typing import TypeVar
 from lxml import etree
 
 from .bankfile import (
-    BankFileError, RecordError, StructureError, TotalsError,
+    BankFileError, Checks, RecordError, StructureError, TotalsError,
     WrongFormatError)
 
 __all__ = [
@@ -184,26 +184,6 @@ class Camt054:
         return tuple(t for e in self.entries for t in e.transactions)
 
 
-class _Checks:
-    """Raise a failed control check, or keep it when told to warn."""
-
-    def __init__(self, warn: Collection[Check]) -> None:
-        self.warn = frozenset(warn)
-        self.warnings: list[BankFileError] = []
-
-    def compare(
-            self, check: Check, stated: object, actual: object,
-            **params: object) -> None:
-        """Report a stated control figure that differs from the actual."""
-        if stated == actual:
-            return
-        error = _error(
-            TotalsError, check.value, stated=stated, actual=actual, **params)
-        if check not in self.warn:
-            raise error
-        self.warnings.append(error)
-
-
 class _Tree:
     """Find elements of one camt.054 version, raising errors with lines."""
 
@@ -259,7 +239,7 @@ def parse(data: bytes | str, *, warn: Collection[Check] = ()) -> Camt054:
     raw = data.encode('utf-8') if isinstance(data, str) else data
     root = _root(raw)
     version, tree = _version(root)
-    checks = _Checks(warn)
+    checks = Checks(warn, MESSAGES)
     notice = _document(tree, root, version, checks)
     return replace(
         _with_keys(notice, checks), sha256=hashlib.sha256(raw).hexdigest(),
@@ -325,7 +305,7 @@ def _version(root: _Element) -> tuple[str, _Tree]:
 
 
 def _document(
-        tree: _Tree, root: _Element, version: str, checks: _Checks
+        tree: _Tree, root: _Element, version: str, checks: Checks
         ) -> Camt054:
     """Read the group header and the notifications."""
     body = tree.find(root, 'BkToCstmrDbtCdtNtfctn')
@@ -348,7 +328,7 @@ def _document(
 
 
 def _notification(
-        tree: _Tree, element: _Element, checks: _Checks) -> Notification:
+        tree: _Tree, element: _Element, checks: Checks) -> Notification:
     """Read one notification: its account and entries."""
     identifier = tree.required(element, 'Id')
     account = tree.first(element, 'Acct/Id/IBAN', 'Acct/Id/Othr/Id')
@@ -373,7 +353,7 @@ def _notification(
         line=_line(element))
 
 
-def _entry(tree: _Tree, element: _Element, checks: _Checks) -> Entry:
+def _entry(tree: _Tree, element: _Element, checks: Checks) -> Entry:
     """Read one entry and its transactions."""
     amount, currency = _amount(tree, element, 'Amt')
     indicator = _indicator(tree, element)
@@ -403,7 +383,7 @@ def _entry(tree: _Tree, element: _Element, checks: _Checks) -> Entry:
 
 
 def _check_entry(
-        tree: _Tree, element: _Element, checks: _Checks, label: str,
+        tree: _Tree, element: _Element, checks: Checks, label: str,
         transactions: tuple[Transaction, ...]) -> None:
     """Compare the entry's batch counts with its transactions."""
     counts = [tree.text(b, 'NbOfTxs') for b in tree.findall(
@@ -559,7 +539,7 @@ def _iso(
             value=value) from exc
 
 
-def _with_keys(notice: Camt054, checks: _Checks) -> Camt054:
+def _with_keys(notice: Camt054, checks: Checks) -> Camt054:
     """Return the document with a unique key on every transaction."""
     keyed = _keyed(notice, frozenset())
     lines: dict[str, list[int]] = {}

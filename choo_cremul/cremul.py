@@ -39,7 +39,7 @@ from pydifact.serializer import Serializer
 from pydifact.tokenizer import Tokenizer
 
 from .bankfile import (
-    BankFileError, RecordError, StructureError, TotalsError,
+    BankFileError, Checks, RecordError, StructureError, TotalsError,
     WrongFormatError)
 
 __all__ = [
@@ -344,7 +344,7 @@ class _Segment:
 class _Reader:
     """Walk through the segments, raising errors that name the segment."""
 
-    def __init__(self, segments: Sequence[_Segment], checks: '_Checks'):
+    def __init__(self, segments: Sequence[_Segment], checks: Checks):
         self.segments = segments
         self.position = 0
         self.checks = checks
@@ -390,26 +390,6 @@ class _Reader:
             yield segment
 
 
-class _Checks:
-    """Raise a failed control check, or keep it when told to warn."""
-
-    def __init__(self, warn: Collection[Check]) -> None:
-        self.warn = frozenset(warn)
-        self.warnings: list[BankFileError] = []
-
-    def compare(
-            self, check: Check, stated: object, actual: object,
-            **params: object) -> None:
-        """Report a stated control figure that differs from the actual."""
-        if stated == actual:
-            return
-        error = _error(
-            TotalsError, check.value, stated=stated, actual=actual, **params)
-        if check not in self.warn:
-            raise error
-        self.warnings.append(error)
-
-
 def parse(data: bytes | str, *, warn: Collection[Check] = ()) -> Interchange:
     """Read a CREMUL interchange whole, or raise BankFileError.
 
@@ -426,7 +406,7 @@ def parse(data: bytes | str, *, warn: Collection[Check] = ()) -> Interchange:
     """
     raw, text, charset, encoding = _decode(data)
     characters, body, first = _service_string_advice(_unwrap(text))
-    checks = _Checks(warn)
+    checks = Checks(warn, MESSAGES)
     if encoding != _CHARSETS[charset]:
         checks.warnings.append(
             _error(BankFileError, 'utf8_fallback', charset=charset))
@@ -864,7 +844,7 @@ def _check_reference(
 
 
 def _check_line_count(
-        checks: _Checks, cnt: _Segment, postings: Sequence[Posting],
+        checks: Checks, cnt: _Segment, postings: Sequence[Posting],
         message: str) -> None:
     """Compare a count of LIN (CNT+LI or CNT+LIN) with the postings."""
     if cnt.get(0, 0) in _LINE_COUNTS:
@@ -937,7 +917,7 @@ def _strptime(
             value=value, format=code) from exc
 
 
-def _with_keys(interchange: Interchange, checks: _Checks) -> Interchange:
+def _with_keys(interchange: Interchange, checks: Checks) -> Interchange:
     """Return the interchange with unique payment keys, or raise."""
     segments: dict[str, list[int]] = {}
     for payment in interchange.payments:
