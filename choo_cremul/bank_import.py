@@ -7,17 +7,13 @@ is made, so one that cannot be read imports nothing; its errors and
 warnings are worded in the user's language from this module's messages.
 """
 from collections import defaultdict
-from decimal import Decimal
-
-from stdnum.no import kontonr
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
 
 from . import bankfile, camt054, cremul
 from .exceptions import ImportBankFileError
-from .statement import LOCK_POSTING
+from .matching import account_forms
 
 FORMATS = [
     ('cremul', "CREMUL (EDIFACT)"),
@@ -173,27 +169,13 @@ class ImportStatement(metaclass=PoolMeta):
         "Return the statement journal of the bank account number"
         pool = Pool()
         Journal = pool.get('account.statement.journal')
-        for number in _account_forms(account or ''):
+        for number in account_forms(account or ''):
             if journal := Journal.get_by_bank_account(
                     self.start.company, number, currency=currency):
                 return journal
         raise ImportBankFileError(gettext(
                 'account_statement.msg_import_no_journal',
                 account=account))
-
-    @staticmethod
-    def _set_totals(statement):
-        pool = Pool()
-        Statement = pool.get('account.statement')
-        total = sum((o.amount for o in statement.origins), Decimal(0))
-        statement.total_amount = total
-        statement.number_of_lines = len(statement.origins)
-        statement.start_balance = statement.on_change_with_start_balance()
-        if statement.start_balance is not None:
-            statement.end_balance = statement.start_balance + total
-        if Transaction().context.get(LOCK_POSTING):
-            Statement.lock_posting([statement])
-        return statement
 
     @staticmethod
     def _description(kid, invoice_number, name, text):
@@ -205,14 +187,3 @@ class ImportStatement(metaclass=PoolMeta):
             parts.append(invoice_number)
         parts.extend(filter(None, [name, text]))
         return ' / '.join(parts)
-
-
-def _account_forms(number):
-    "Return the forms a bank may give the account number in, IBAN last"
-    number = ''.join(number.split())
-    forms = [number]
-    if number.startswith('NO') and kontonr.is_valid(number[4:]):
-        forms.append(number[4:])
-    elif kontonr.is_valid(number):
-        forms.append(kontonr.to_iban(number).replace(' ', ''))
-    return forms

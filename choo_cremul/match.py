@@ -13,13 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from stdnum.no import kontonr
-
 from trytond import backend
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 
-from .matching import Method, padded_kids, text_kids
+from .matching import Method, account_forms, padded_kids, text_kids
 
 
 @dataclass
@@ -38,6 +36,7 @@ class PaymentMatcher:
         self.company = company
         self.origins = origins
         self._issuers = {}
+        self._lengths_by_journal = {}
         self._by_kid = {}
         self._by_number = {}
         self._by_account = {}
@@ -67,7 +66,7 @@ class PaymentMatcher:
             if origin.invoice_number:
                 numbers.add(origin.invoice_number)
             if origin.payer_account:
-                accounts.update(_account_forms(origin.payer_account))
+                accounts.update(account_forms(origin.payer_account))
         for invoice, row in self._search_invoices('kid', kids):
             self._by_kid.setdefault((row['issuer'], row['kid']), invoice)
         for invoice, row in self._search_invoices('number', numbers):
@@ -135,7 +134,7 @@ class PaymentMatcher:
 
     def _match_account(self, origin):
         party = None
-        for number in _account_forms(origin.payer_account or ''):
+        for number in account_forms(origin.payer_account or ''):
             party = party or self._by_account.get(number)
         if not party:
             return
@@ -159,9 +158,12 @@ class PaymentMatcher:
         return suggestions
 
     def _lengths(self, origin):
-        return {
-            n for i in self.issuers(origin.statement.journal)
-            for n in i.kid_lengths}
+        "Return the KID lengths of the issuers paid into origin's journal"
+        journal = origin.statement.journal
+        if journal not in self._lengths_by_journal:
+            self._lengths_by_journal[journal] = {
+                n for i in self.issuers(journal) for n in i.kid_lengths}
+        return self._lengths_by_journal[journal]
 
     @staticmethod
     def _text(origin):
@@ -209,12 +211,3 @@ class PaymentMatcher:
         return {
             account: next(iter(parties))
             for account, parties in owners.items() if len(parties) == 1}
-
-
-def _account_forms(number):
-    "Return the ways a Norwegian account number may be stored"
-    number = ''.join(number.split())
-    forms = {number}
-    if kontonr.is_valid(number):
-        forms.add(kontonr.to_iban(number).replace(' ', ''))
-    return forms

@@ -15,7 +15,7 @@ Tryton import.
 (Decimal('600.00'), Decimal('100.00'))
 >>> split_payment(Decimal('250.00'), Decimal('0.00'))
 (Decimal('0.00'), Decimal('250.00'))
->>> text_kids('Medlem 42, KID 0000 4200 0007 5 takk', [15])
+>>> text_kids('Medlem 42, KID 00000 42000 00075 takk', [15])
 ['000004200000075']
 >>> padded_kids('4200000224', [7, 15])
 ['000004200000224']
@@ -25,8 +25,10 @@ from collections.abc import Collection
 from decimal import Decimal
 from enum import Enum
 
+from stdnum.no import kontonr
+
 __all__ = [
-    'Method', 'padded_kids', 'split_payment', 'text_kids']
+    'Method', 'account_forms', 'padded_kids', 'split_payment', 'text_kids']
 
 # Digits in groups separated by one space, dot or hyphen: "0000 4200 75"
 _DIGIT_GROUPS = re.compile(r'\d+(?:[ .\-]\d+)*')
@@ -91,3 +93,24 @@ def padded_kids(kid: str, lengths: Collection[int]) -> list[str]:
     if not kid.isdigit():
         return []
     return [kid.zfill(n) for n in sorted(set(lengths)) if n > len(kid)]
+
+
+def account_forms(number: str) -> list[str]:
+    """Return the forms a Norwegian account number is written in.
+
+    Banks and parties write an account as its 11 digits or as its IBAN;
+    either gives both, the form given first.
+
+    >>> account_forms('9999 10 00018')
+    ['99991000018', 'NO3699991000018']
+    >>> account_forms('NO3699991000018')
+    ['NO3699991000018', '99991000018']
+    >>> account_forms('DE89370400440532013000')
+    ['DE89370400440532013000']
+    """
+    number = ''.join(number.split())
+    if number.startswith('NO') and kontonr.is_valid(number[4:]):
+        return [number, number[4:]]
+    if kontonr.is_valid(number):
+        return [number, kontonr.to_iban(number).replace(' ', '')]
+    return [number]

@@ -179,6 +179,7 @@ class Statement(metaclass=PoolMeta):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         MoveLine = pool.get('account.move.line')
+        Origin = pool.get('account.statement.origin')
 
         invoices = Invoice.browse({
                 o.matched_invoice.id for s in statements for o in s.origins
@@ -186,11 +187,10 @@ class Statement(metaclass=PoolMeta):
         to_write_off = defaultdict(list)
         for invoice in invoices:
             issuer = invoice.issuer
-            if (invoice.state != 'posted' or not issuer
-                    or not issuer.payment_write_off):
+            if invoice.state != 'posted':
                 continue
             residual = invoice.amount_to_pay
-            if residual and abs(residual) <= issuer.payment_tolerance:
+            if residual and Origin._write_off(issuer, residual):
                 lines = [
                     l for l in invoice.lines_to_pay + invoice.payment_lines
                     if not l.reconciliation]
@@ -423,6 +423,17 @@ class ImportStatement(metaclass=PoolMeta):
         statement.origins = [
             self.ocr_giro_origin(assignment, t)
             for t in assignment.transactions]
+        return self._set_totals(statement)
+
+    @staticmethod
+    def _set_totals(statement):
+        """Give the statement read from a file the totals of its origins
+
+        When its import will post it, the locks posting asks for are
+        taken now, before anything is written.
+        """
+        pool = Pool()
+        Statement = pool.get('account.statement')
         total = sum((o.amount for o in statement.origins), Decimal(0))
         statement.total_amount = total
         statement.number_of_lines = len(statement.origins)
