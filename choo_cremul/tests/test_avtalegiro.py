@@ -2,7 +2,6 @@
 import datetime as dt
 import doctest
 import hashlib
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +11,12 @@ from choo_cremul.avtalegiro import (
 from choo_cremul.ocr import (
     NotOcrGiroError, RecordError, RecordLengthError, StructureError,
     TotalsError)
+from choo_cremul.tests.tools import SAMPLES
+from choo_cremul.tests.tools import join_lines as _join
+from choo_cremul.tests.tools import overwrite as _edit
+from choo_cremul.tests.tools import sample as read_sample
 
-OCR_SAMPLES = (
-    Path(__file__).resolve().parents[2].parent / 'shared' / 'samples'
-    / 'ocr')
+OCR_SAMPLES = SAMPLES / 'ocr'
 AGREEMENTS = 'avtalegiro_agreements_zero_date.txt'
 HEADER = dict(
     transmission_number='0000042', data_transmitter='00008080',
@@ -25,10 +26,7 @@ HEADER = dict(
 
 def _sample(name: str = AGREEMENTS) -> bytes:
     """Return a sample file's bytes, skipping the test if it is absent."""
-    path = OCR_SAMPLES / name
-    if not path.exists():
-        pytest.skip(f"sample {path} is not available")
-    return path.read_bytes()
+    return read_sample(OCR_SAMPLES / name)
 
 
 def _lines() -> list[str]:
@@ -36,19 +34,6 @@ def _lines() -> list[str]:
     return _sample().decode('iso-8859-1').splitlines()
 
 
-def _join(lines: list[str]) -> str:
-    """Return lines as the text of a file."""
-    return ''.join(line + '\n' for line in lines)
-
-
-def _edit(
-        lines: list[str], line: int, position: int, text: str) -> list[str]:
-    """Return the lines with text put at a 1-based line and position."""
-    edited = list(lines)
-    old = edited[line - 1]
-    edited[line - 1] = (
-        old[:position - 1] + text + old[position - 1 + len(text):])
-    return edited
 
 
 def _refused(text: str) -> ocr.BankFileError:

@@ -14,6 +14,8 @@ from choo_cremul import camt054
 from choo_cremul.camt054 import (
     BankFileError, Camt054, Check, CreditDebit, Entry, NotCamt054Error,
     Notification, RecordError, StructureError, TotalsError, Transaction)
+from choo_cremul.tests.tools import raises
+from choo_cremul.tests.tools import replace_once as _edit
 
 DATA = Path(__file__).resolve().parent / 'data'
 BATCH = 'camt054_v02_batch.xml'
@@ -25,22 +27,11 @@ def _text(name: str = BATCH) -> str:
     return (DATA / name).read_text(encoding='utf-8')
 
 
-def _edit(text: str, old: str, new: str) -> str:
-    """Return the text with one occurrence of old replaced."""
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
-
-
 def _raises(
         kind: type[BankFileError], text: str | bytes, code: str,
         pattern: str | None = None) -> BankFileError:
     """Parse, expecting an error of the kind and code; return it."""
-    with pytest.raises(kind, match=pattern) as error:
-        camt054.parse(text)
-    assert error.value.code == code
-    assert str(error.value) == camt054.MESSAGES[code].format(
-        **error.value.params)
-    return error.value
+    return raises(camt054, kind, text, code, pattern)
 
 
 @pytest.fixture

@@ -15,8 +15,10 @@ from choo_cremul.cremul import (
     AmountType, BankFileError, Check, Document, Interchange, Message,
     NotCremulError, Payment, Posting, RecordError, StructureError,
     TotalsError)
+from choo_cremul.tests.tools import SAMPLES, raises
+from choo_cremul.tests.tools import sample as read_sample
+from choo_cremul.tests.tools import replace_once as _edit
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / 'shared' / 'samples'
 CREMUL_SAMPLES = SAMPLES / 'cremul'
 KID_BATCH = 'cremul_kid_batch.edi'
 FREE_TEXT = 'cremul_wrapped80_freetext.edi'
@@ -27,10 +29,7 @@ ALL = [KID_BATCH, FREE_TEXT, TWO_WRAPPED, TWO_ONELINE]
 
 def _sample(name: str, folder: Path = CREMUL_SAMPLES) -> bytes:
     """Return a sample file's bytes, skipping the test if it is absent."""
-    path = folder / name
-    if not path.exists():
-        pytest.skip(f"sample {path} is not available")
-    return path.read_bytes()
+    return read_sample(folder / name)
 
 
 def _text(name: str = TWO_ONELINE) -> str:
@@ -39,22 +38,11 @@ def _text(name: str = TWO_ONELINE) -> str:
     return raw.replace('\r', '').replace('\n', '').rstrip()
 
 
-def _edit(text: str, old: str, new: str) -> str:
-    """Return the text with one occurrence of old replaced."""
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
-
-
 def _raises(
         kind: type[BankFileError], text: str | bytes, code: str,
         pattern: str | None = None) -> BankFileError:
     """Parse, expecting an error of the kind and code; return it."""
-    with pytest.raises(kind, match=pattern) as error:
-        cremul.parse(text)
-    assert error.value.code == code
-    assert str(error.value) == cremul.MESSAGES[code].format(
-        **error.value.params)
-    return error.value
+    return raises(cremul, kind, text, code, pattern)
 
 
 @pytest.fixture

@@ -11,8 +11,11 @@ from choo_cremul import ocr
 from choo_cremul.ocr import (
     BankFileError, NotOcrGiroError, RecordError, RecordLengthError,
     StructureError, TotalsError, Transaction, TransactionType)
+from choo_cremul.tests.tools import SAMPLES
+from choo_cremul.tests.tools import join_lines as _join
+from choo_cremul.tests.tools import overwrite as _edit
+from choo_cremul.tests.tools import sample as read_sample
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / 'shared' / 'samples'
 OCR_SAMPLES = SAMPLES / 'ocr'
 THREE_TYPES = 'ocr_giro_three_types.txt'
 AGREEMENTS = 'avtalegiro_agreements_zero_date.txt'
@@ -25,10 +28,7 @@ HEADER = dict(
 
 def _sample(name: str, folder: Path = OCR_SAMPLES) -> bytes:
     """Return a sample file's bytes, skipping the test if it is absent."""
-    path = folder / name
-    if not path.exists():
-        pytest.skip(f"sample {path} is not available")
-    return path.read_bytes()
+    return read_sample(folder / name)
 
 
 def _lines(name: str = THREE_TYPES) -> list[str]:
@@ -36,19 +36,6 @@ def _lines(name: str = THREE_TYPES) -> list[str]:
     return _sample(name).decode('iso-8859-1').splitlines()
 
 
-def _join(lines: list[str]) -> str:
-    """Return lines as the text of a file."""
-    return ''.join(line + '\n' for line in lines)
-
-
-def _edit(
-        lines: list[str], line: int, position: int, text: str) -> list[str]:
-    """Return the lines with text put at a 1-based line and position."""
-    edited = list(lines)
-    old = edited[line - 1]
-    edited[line - 1] = (
-        old[:position - 1] + text + old[position - 1 + len(text):])
-    return edited
 
 
 @pytest.fixture
