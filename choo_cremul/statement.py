@@ -181,21 +181,27 @@ class Statement(metaclass=PoolMeta):
         MoveLine = pool.get('account.move.line')
         Origin = pool.get('account.statement.origin')
 
-        invoices = Invoice.browse({
+        ids = list({
                 o.matched_invoice.id for s in statements for o in s.origins
                 if o.matched_invoice and o.match_state == 'matched'})
         to_write_off = defaultdict(list)
-        for invoice in invoices:
-            issuer = invoice.issuer
-            if invoice.state != 'posted':
-                continue
-            residual = invoice.amount_to_pay
-            if residual and Origin._write_off(issuer, residual):
-                lines = [
-                    l for l in invoice.lines_to_pay + invoice.payment_lines
-                    if not l.reconciliation]
-                date = max(l.date for l in lines)
-                to_write_off[(issuer.payment_write_off, date)].append(lines)
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            # Only what is left open where the issuer writes off
+            for invoice in Invoice.search([
+                        ('id', 'in', list(sub_ids)),
+                        ('state', '=', 'posted'),
+                        ('issuer.payment_write_off', '!=', None),
+                        ('issuer.payment_tolerance', '>', 0),
+                        ]):
+                issuer = invoice.issuer
+                residual = invoice.amount_to_pay
+                if residual and Origin._write_off(issuer, residual):
+                    lines = [
+                        l for l in invoice.lines_to_pay
+                        + invoice.payment_lines if not l.reconciliation]
+                    date = max(l.date for l in lines)
+                    to_write_off[(issuer.payment_write_off, date)].append(
+                        lines)
         for (write_off, date), lines in to_write_off.items():
             MoveLine.reconcile(*lines, writeoff=write_off, date=date)
 
