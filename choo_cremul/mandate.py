@@ -47,7 +47,7 @@ def import_agreements(pool, data, company, name=None):
     Company = pool.get('company.company')
     file_ = File.import_file(data, Company(int(company)), name)
     return [
-        "format: avtalegiro",
+        "format: avtalegiro_agreements",
         f"transmission: {file_.transmission_number}",
         f"agreements: {file_.agreement_count}",
         f"registered: {file_.registered}",
