@@ -17,28 +17,46 @@ a KID, in the same transmission and assignment records as OCR giro.
 """
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TypeVar
 
 import netsgiro
-from netsgiro.records import (
-    AssignmentEnd, AssignmentStart, AvtaleGiroAgreement, Record,
-    TransmissionEnd, TransmissionStart)
+from netsgiro.records import AssignmentStart, AvtaleGiroAgreement, Record
 
-from . import ocr
-from .ocr import BankFileError, RecordError, StructureError
+from . import nets
+from .bankfile import BankFileError, RecordError, StructureError
 
 __all__ = [
-    'Agreement', 'AgreementAssignment', 'AgreementFile',
+    'Agreement', 'AgreementAssignment', 'AgreementFile', 'MESSAGES',
     'NotAgreementFileError', 'RegistrationType', 'parse_agreements',
     'write_agreements']
+
+E = TypeVar('E', bound=BankFileError)
 
 # 0-based slice of the date in an end-of-transmission record
 _END_DATE = slice(41, 47)
 
+MESSAGES: Mapping[str, str] = {
+    **nets.MESSAGES,
+    'payment_file': (
+        "Line {line} starts an assignment of an OCR giro payment file, not "
+        "of AvtaleGiro agreements."),
+    'claim_assignment': (
+        "Line {line} starts an assignment of an AvtaleGiro claim file "
+        "(payment requests to Nets), not of AvtaleGiro agreements."),
+    'missing_kid': (
+        "Line {line} has no KID, but an AvtaleGiro agreement names its "
+        "payer by KID."),
+    'mixed_registration_types': (
+        "Line {line} has registration type {type} in an assignment of "
+        "another kind: a full list of active mandates (type 0) cannot be "
+        "mixed with changes (types 1 and 2)."),
+}
 
-class NotAgreementFileError(BankFileError):
+
+class NotAgreementFileError(nets.NotNetsFileError):
     """Signal a Nets file that holds no AvtaleGiro agreements."""
 
 
@@ -47,7 +65,8 @@ class RegistrationType(IntEnum):
 
     description: str
 
-    def __new__(cls, value: int, description: str) -> 'RegistrationType':
+    def __new__(
+            cls, value: int, description: str = '') -> 'RegistrationType':
         member = int.__new__(cls, value)
         member._value_ = value
         member.description = description
@@ -116,16 +135,14 @@ class AgreementFile:
 def parse_agreements(data: bytes | str) -> AgreementFile:
     """Read an AvtaleGiro agreement file whole, or raise BankFileError.
 
-    An OCR giro payment file or an AvtaleGiro claim file raises
-    NotAgreementFileError, as ocr.parse() raises NotOcrGiroError for an
-    agreement file, so that a caller can tell the kinds apart.
+    An OCR giro payment file, an AvtaleGiro claim file or a file that is
+    no Nets file raises NotAgreementFileError, as ocr.parse() raises
+    NotOcrGiroError for an agreement file, so that a caller can tell the
+    kinds apart.
     """
-    raw = ocr._raw_bytes(data)
-    lines = ocr._split_lines(raw.decode(ocr._ENCODING))
-    records = [
-        ocr._parse_line(number, line)
-        for number, line in enumerate(lines, 1)]
-    _check_transmission(ocr._Reader(records))
+    raw, records = nets.read_records(data, NotAgreementFileError)
+    nets.check_transmission(
+        nets.Reader(records), _refuse_other, _check_agreements)
     transmission = netsgiro.Transmission.from_records(records)
     return _agreement_file(
         transmission, records, hashlib.sha256(raw).hexdigest())
@@ -164,79 +181,52 @@ def write_agreements(
     return text
 
 
-def _check_transmission(reader: ocr._Reader) -> None:
-    """Raise unless records nest, number and add up as the spec says."""
-    reader.take(TransmissionStart)
-    count = ocr._Count(records=2)
-    numbers: set[str] = set()
-    while not (reader.done or reader.peek(TransmissionEnd)):
-        count += _check_assignment(reader, numbers)
-
-    line = reader.line
-    ocr._check_count(
-        reader.take(TransmissionEnd), count, line, 'transmission')
-    reader.finish()
-
-
-def _check_assignment(reader: ocr._Reader, numbers: set[str]) -> ocr._Count:
-    """Check one agreement assignment and return what it counts."""
-    line = reader.line
-    start = reader.take(AssignmentStart)
-    _refuse_other(start, line)
-    if start.assignment_number in numbers:
-        raise StructureError(
-            f"Line {line} repeats assignment number "
-            f"{start.assignment_number}.", line)
-    numbers.add(start.assignment_number)
-
-    count = ocr._Count(records=2)
-    seen: dict[int, RegistrationType] = {}
-    while reader.peek(AvtaleGiroAgreement):
-        line = reader.line
-        _check_agreement(reader.take(AvtaleGiroAgreement), line, seen)
-        count += ocr._Count(1, 1, 0)
-
-    line = reader.line
-    ocr._check_count(reader.take(AssignmentEnd), count, line, 'assignment')
-    return count
+def _error(kind: type[E], code: str, line: int, **params: object) -> E:
+    """Return an error of the kind, worded from its code and values."""
+    return nets.error(kind, code, line, MESSAGES, **params)
 
 
 def _refuse_other(start: AssignmentStart, line: int) -> None:
     """Raise NotAgreementFileError for an assignment of another kind."""
-    if (start.service_code == netsgiro.ServiceCode.AVTALEGIRO
-            and start.assignment_type
-            == netsgiro.AssignmentType.AVTALEGIRO_AGREEMENTS):
-        return
     if start.service_code == netsgiro.ServiceCode.OCR_GIRO:
-        kind = "an OCR giro payment file"
-    else:
-        kind = "an AvtaleGiro claim file (payment requests to Nets)"
-    raise NotAgreementFileError(
-        f"Line {line} starts an assignment of {kind}, not of AvtaleGiro "
-        "agreements.", line)
+        raise _error(NotAgreementFileError, 'payment_file', line)
+    if (start.assignment_type
+            != netsgiro.AssignmentType.AVTALEGIRO_AGREEMENTS):
+        raise _error(NotAgreementFileError, 'claim_assignment', line)
+
+
+def _check_agreements(reader: nets.Reader) -> nets.Count:
+    """Check the agreements of one assignment and return their count."""
+    count = nets.Count()
+    numbers: set[int] = set()
+    first: RegistrationType | None = None
+    while reader.peek(AvtaleGiroAgreement):
+        line = reader.line
+        kind = _check_agreement(
+            reader.take(AvtaleGiroAgreement), line, numbers, first)
+        if first is None:
+            first = kind
+        count += nets.Count(1, 1, 0)
+    return count
 
 
 def _check_agreement(
-        record: AvtaleGiroAgreement, line: int,
-        seen: dict[int, RegistrationType]) -> None:
-    """Raise unless the record adds a new, named mandate to its list."""
+        record: AvtaleGiroAgreement, line: int, numbers: set[int],
+        first: RegistrationType | None) -> RegistrationType:
+    """Return the kind of a record that adds a new, named mandate.
+
+    Its kind must be a full list's if the first of its assignment is.
+    """
     if not record.kid:
-        raise RecordError(
-            f"Line {line} has no KID, but an AvtaleGiro agreement names "
-            "its payer by KID.", line)
-    if record.transaction_number in seen:
-        raise StructureError(
-            f"Line {line} repeats transaction number "
-            f"{record.transaction_number}.", line)
+        raise _error(RecordError, 'missing_kid', line)
+    nets.new_number(numbers, record.transaction_number, line)
     kind = RegistrationType(record.registration_type)
-    first = next(iter(seen.values()), kind)
     active = RegistrationType.ACTIVE
-    if (first == active) != (kind == active):
-        raise StructureError(
-            f"Line {line} has registration type {int(kind)} in an "
-            "assignment of another kind: a full list of active mandates "
-            "(type 0) cannot be mixed with changes (types 1 and 2).", line)
-    seen[record.transaction_number] = kind
+    if first is not None and (first == active) != (kind == active):
+        raise _error(
+            StructureError, 'mixed_registration_types', line,
+            type=int(kind))
+    return kind
 
 
 def _agreement_file(

@@ -7,11 +7,12 @@ is made, so one that cannot be read imports nothing; its errors and
 warnings are worded in the user's language from this module's messages.
 """
 from collections import defaultdict
+from enum import Enum
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 
-from . import bankfile, camt054, cremul
+from . import avtalegiro, bankfile, camt054, cremul, ocr
 from .exceptions import ImportBankFileError
 from .matching import account_forms
 
@@ -19,7 +20,9 @@ FORMATS = [
     ('cremul', "CREMUL (EDIFACT)"),
     ('camt_054', "camt.054 (ISO 20022)"),
     ]
-_PREFIXES = {cremul: 'cremul', camt054: 'camt054'}
+# OCR giro and AvtaleGiro share Nets' record layer and its messages.
+_PREFIXES = {
+    cremul: 'cremul', camt054: 'camt054', ocr: 'nets', avtalegiro: 'nets'}
 
 
 def read(reader, data):
@@ -36,12 +39,15 @@ def describe(reader, error):
     "Return the error of the reader's file in the user's language"
     if not error.code:
         return str(error)
-    params = {k: _text(v) for k, v in error.params.items()}
-    return gettext(
-        f'choo_cremul.msg_{_PREFIXES[reader]}_{error.code}', **params)
+    prefix = _PREFIXES[reader]
+    params = {k: _text(prefix, v) for k, v in error.params.items()}
+    return gettext(f'choo_cremul.msg_{prefix}_{error.code}', **params)
 
 
-def _text(value):
+def _text(prefix, value):
+    if isinstance(value, Enum):
+        # A term of the format, such as a kind of record, has its message.
+        return gettext(f'choo_cremul.msg_{prefix}_{value.name.lower()}')
     return str(value) if value is not None else ''
 
 

@@ -19,6 +19,9 @@ __all__ = [
     'TotalsError', 'WrongFormatError', 'detect']
 
 
+_AGREEMENTS_START = b'NY212420'  # start of an AvtaleGiro agreement assignment
+
+
 class BankFileError(ValueError):
     """Signal a bank file that cannot be read, naming the place at fault."""
 
@@ -85,9 +88,18 @@ def detect(data: bytes) -> str | None:
     ('ocr_giro', 'cremul', 'camt_054')
     >>> detect(b'%PDF-1.7') is None
     True
+
+    A Nets file whose first assignment is of AvtaleGiro agreements
+    (service 21, assignment type 24) holds mandates, not payments:
+
+    >>> detect(b'NY000010...\\r\\nNY212420...')
+    'avtalegiro_agreements'
     """
     head = data[:1024].lstrip(b'\xef\xbb\xbf \t\r\n')
     if head.startswith(b'NY'):
+        lines = head.splitlines()
+        if len(lines) > 1 and lines[1].startswith(_AGREEMENTS_START):
+            return 'avtalegiro_agreements'
         return 'ocr_giro'
     if head[:3] in {b'UNA', b'UNB'}:
         return 'cremul'

@@ -8,13 +8,15 @@ from choo.cli import UserFacingError, in_transaction
 
 from . import bankfile
 
-FORMATS = ['ocr_giro', 'cremul', 'camt_054']
+AGREEMENTS = 'avtalegiro_agreements'
+FORMATS = ['ocr_giro', 'cremul', 'camt_054', AGREEMENTS]
 
 
 def import_bank_file(parser):
     "import bank files and settle the invoices their payments pay"
     parser.add_argument('paths', metavar='PATH', nargs='+',
-        help="a bank file: OCR giro, CREMUL or camt.054")
+        help="a bank file: OCR giro, CREMUL or camt.054 payments, or "
+        "AvtaleGiro agreements (direct-debit mandates)")
     parser.add_argument(
         '--format', choices=FORMATS, default=None,
         help="the files' format (default: found from their content)")
@@ -36,11 +38,15 @@ def _run(args):
         file_format = args.format or bankfile.detect(data)
         if not file_format:
             raise UserFacingError(
-                f"{path}: not an OCR giro, CREMUL or camt.054 file")
+                f"{path}: not an OCR giro, CREMUL, camt.054 or AvtaleGiro "
+                "agreement file")
         name = os.path.basename(path)
+        if file_format == AGREEMENTS:
+            job = _import_mandates
+        else:
+            job = _import_and_post
         lines = in_transaction(
-            args, lambda pool: _import_and_post(
-                pool, args, data, file_format, name),
+            args, lambda pool: job(pool, args, data, file_format, name),
             commit=args.commit)
         for line in lines:
             print(line)
@@ -63,6 +69,19 @@ def _import_and_post(pool, args, data, file_format, name):
         statements = Statement.import_bank_file(
             company, data, file_format, post=not args.draft)
         return report(name, file_format, statements, args.commit)
+
+
+def _import_mandates(pool, args, data, file_format, name):
+    # Imported here: choo loads commands before trytond reads its config.
+    from .mandate import import_agreements
+    company = args.company or Transaction().context.get('company')
+    with Transaction().set_context(company=company):
+        lines = import_agreements(pool, data, company, name)
+    return [
+        f"file: {name}",
+        *lines,
+        f"committed: {'yes' if args.commit else 'no'}",
+        ]
 
 
 def report(name, file_format, statements, committed=True):

@@ -29,6 +29,8 @@ from .bankfile import detect
 logger = logging.getLogger(__name__)
 
 SETTLED_SECONDS = 60
+# AvtaleGiro agreement files switch mandates: an accountant imports them.
+PAYMENT_FORMATS = {'ocr_giro', 'cremul', 'camt_054'}
 
 
 def inbox():
@@ -60,8 +62,9 @@ class Statement(metaclass=PoolMeta):
         data = path.read_bytes()
         file_format = detect(data)
         try:
-            if not file_format:
-                raise ValueError(f"{path.name}: not a known bank file")
+            if file_format not in PAYMENT_FORMATS:
+                raise ValueError(
+                    f"{path.name}: not a known bank file of payments")
             with savepoint():
                 statements = cls.import_bank_file(company, data, file_format)
         except (UserError, ValueError) as exception:

@@ -27,7 +27,8 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from choo_subscription_billing import kid as kid_rule
 
-from . import avtalegiro, ocr
+from . import avtalegiro, bankfile
+from .bank_import import describe
 from .exceptions import AvtaleGiroImportError
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def import_agreements(pool, data, company, name=None):
     Company = pool.get('company.company')
     file_ = File.import_file(data, Company(int(company)), name)
     return [
-        "format: avtalegiro",
+        "format: avtalegiro_agreements",
         f"transmission: {file_.transmission_number}",
         f"agreements: {file_.agreement_count}",
         f"registered: {file_.registered}",
@@ -238,10 +239,10 @@ class AgreementFile(ModelSQL, ModelView):
     def _parse(cls, data):
         try:
             return avtalegiro.parse_agreements(data)
-        except ocr.BankFileError as exception:
+        except bankfile.BankFileError as exception:
             raise AvtaleGiroImportError(gettext(
                     'choo_cremul.msg_avtalegiro_file_invalid',
-                    error=str(exception))) from exception
+                    error=describe(avtalegiro, exception))) from exception
 
     @classmethod
     def _from_parsed(cls, parsed, company, name):

@@ -17,7 +17,7 @@ records each, with amounts in øre, the payer's KID and dates as DDMMYY.
 """
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
@@ -26,47 +26,48 @@ from typing import TypeVar, cast
 import attrs
 import netsgiro
 from netsgiro.records import (
-    AssignmentEnd, AssignmentStart, AvtaleGiroAgreement, Record,
-    TransactionAmountItem1, TransactionAmountItem2, TransactionAmountItem3,
-    TransactionRecord, TransactionSpecification, TransmissionEnd,
-    TransmissionStart)
+    AssignmentStart, Record, TransactionAmountItem1, TransactionAmountItem2,
+    TransactionAmountItem3, TransactionRecord)
 
+from . import nets
 from .bankfile import (
-    BankFileError, RecordError, StructureError, TotalsError,
-    WrongFormatError)
+    BankFileError, RecordError, StructureError, TotalsError)
+from .nets import RecordLengthError
 
 __all__ = [
-    'Assignment', 'BankFileError', 'NotOcrGiroError', 'OcrFile',
-    'RecordError', 'RecordLengthError', 'StructureError', 'TotalsError',
-    'Transaction', 'TransactionType', 'parse', 'write']
+    'Assignment', 'BankFileError', 'MESSAGES', 'NotOcrGiroError',
+    'OcrFile', 'RecordError', 'RecordLengthError', 'StructureError',
+    'TotalsError', 'Transaction', 'TransactionType', 'parse', 'write']
 
-R = TypeVar('R', bound=Record)
+E = TypeVar('E', bound=BankFileError)
 
-_ENCODING = 'iso-8859-1'
-_RECORD_LENGTH = 80
 _CENT = Decimal('0.01')
-_KID_END = 73  # 0-based index of the KID's last position in record 30
-_RECORD_NAMES: dict[type[Record], str] = {
-    TransmissionStart: "a start-of-transmission record (NY000010)",
-    AssignmentStart: "a start-of-assignment record (NY090020)",
-    TransactionAmountItem1: "an amount item 1 record (NY09tt30)",
-    TransactionAmountItem2: "an amount item 2 record (NY09tt31)",
-    TransactionAmountItem3: "an amount item 3 record (NY09tt32)",
-    TransactionSpecification: "a specification record (NY212149)",
-    AvtaleGiroAgreement: "an AvtaleGiro agreement record (NY219470)",
-    AssignmentEnd: "an end-of-assignment record (NY090088)",
-    TransmissionEnd: "an end-of-transmission record (NY000089)",
+
+MESSAGES: Mapping[str, str] = {
+    **nets.MESSAGES,
+    'agreement_file': (
+        "Line {line} starts an AvtaleGiro assignment: this is an AvtaleGiro "
+        "agreement file (direct-debit mandates), not OCR giro payments."),
+    'claim_file': (
+        "Line {line} starts an AvtaleGiro assignment: this is an AvtaleGiro "
+        "claim file (payment requests to Nets), not OCR giro payments."),
+    'avtalegiro_record': (
+        "Line {line} is an AvtaleGiro record inside an OCR giro "
+        "assignment."),
+    'unknown_transaction_type': (
+        "Line {line} has the transaction type {type}, which OCR giro does "
+        "not use."),
+    'misplaced_item_3': (
+        "Line {line} is an amount item 3 record, which only transaction "
+        "types 20 and 21 have."),
+    'wrong_transaction': (
+        "Line {line} belongs to transaction {number} of type {type}, but "
+        "follows transaction {first_number} of type {first_type}."),
 }
-_RECORD_CLASSES: dict[str, type[Record]] = {
-    f'{cls.RECORD_TYPE:02d}': cls for cls in _RECORD_NAMES}
 
 
-class NotOcrGiroError(WrongFormatError):
+class NotOcrGiroError(nets.NotNetsFileError):
     """Signal a file that is not a Nets OCR giro payment file."""
-
-
-class RecordLengthError(RecordError):
-    """Signal a record that is not exactly 80 characters long."""
 
 
 class TransactionType(IntEnum):
@@ -74,7 +75,8 @@ class TransactionType(IntEnum):
 
     description: str
 
-    def __new__(cls, value: int, description: str) -> 'TransactionType':
+    def __new__(
+            cls, value: int, description: str = '') -> 'TransactionType':
         member = int.__new__(cls, value)
         member._value_ = value
         member.description = description
@@ -166,74 +168,11 @@ class OcrFile:
             t for a in self.assignments for t in a.transactions)
 
 
-@dataclass(frozen=True)
-class _Count:
-    """Count what an end record sums up: transactions, records, øre."""
-
-    transactions: int = 0
-    records: int = 0
-    amount: int = 0
-
-    def __add__(self, other: '_Count') -> '_Count':
-        return _Count(
-            self.transactions + other.transactions,
-            self.records + other.records,
-            self.amount + other.amount)
-
-
-class _Reader:
-    """Walk through parsed records, raising errors that name the line."""
-
-    def __init__(self, records: Sequence[Record]) -> None:
-        self.records = records
-        self.position = 0
-
-    @property
-    def line(self) -> int:
-        """Return the 1-based line number of the next record."""
-        return self.position + 1
-
-    @property
-    def done(self) -> bool:
-        """Tell whether every record has been taken."""
-        return self.position >= len(self.records)
-
-    def peek(self, kind: type[Record]) -> bool:
-        """Tell whether the next record is of the given kind."""
-        return (not self.done
-            and isinstance(self.records[self.position], kind))
-
-    def take(self, kind: type[R]) -> R:
-        """Return the next record, raising unless it is of the given kind."""
-        if self.done:
-            raise StructureError(
-                f"The file ends after line {self.position} without "
-                f"{_RECORD_NAMES[kind]}; it may be truncated.",
-                self.position)
-        record = self.records[self.position]
-        if not isinstance(record, kind):
-            raise StructureError(
-                f"Line {self.line} should be {_RECORD_NAMES[kind]} but is "
-                f"{_RECORD_NAMES[type(record)]}.", self.line)
-        self.position += 1
-        return record
-
-    def finish(self) -> None:
-        """Raise if any record follows the end of the transmission."""
-        if not self.done:
-            raise StructureError(
-                f"Line {self.line} follows the end of the transmission; "
-                "a file holds one transmission.", self.line)
-
-
 def parse(data: bytes | str) -> OcrFile:
     """Read an OCR giro file whole, or raise BankFileError."""
-    raw = _raw_bytes(data)
-    lines = _split_lines(raw.decode(_ENCODING))
-    records = [
-        _parse_line(number, line)
-        for number, line in enumerate(lines, 1)]
-    _check_transmission(_Reader(records))
+    raw, records = nets.read_records(data, NotOcrGiroError)
+    nets.check_transmission(
+        nets.Reader(records), _refuse_avtalegiro, _check_transactions)
     transmission = netsgiro.Transmission.from_records(records)
     return _ocr_file(transmission, records, hashlib.sha256(raw).hexdigest())
 
@@ -264,124 +203,17 @@ def write(
     return text
 
 
-def _raw_bytes(data: bytes | str) -> bytes:
-    """Return the file's bytes, encoding text as ISO-8859-1."""
-    if isinstance(data, bytes):
-        return data
-    try:
-        return data.encode(_ENCODING)
-    except UnicodeEncodeError as exc:
-        line = data.count('\n', 0, exc.start) + 1
-        raise BankFileError(
-            f"Line {line} holds {data[exc.start]!r}, which ISO-8859-1 "
-            "cannot encode.", line) from exc
+def _error(kind: type[E], code: str, line: int, **params: object) -> E:
+    """Return an error of the kind, worded from its code and values."""
+    return nets.error(kind, code, line, MESSAGES, **params)
 
 
-def _split_lines(text: str) -> list[str]:
-    """Split text into records, dropping line ends and trailing blanks."""
-    # Not splitlines(): it also breaks at '\x85', a valid Latin-1 byte.
-    lines = [line.removesuffix('\r') for line in text.split('\n')]
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines:
-        raise BankFileError("The file is empty.")
-    return lines
-
-
-def _parse_line(number: int, line: str) -> Record:
-    """Return the netsgiro record on one line, or raise naming the line."""
-    _check_line(number, line)
-    record_class = _RECORD_CLASSES.get(line[6:8])
-    if record_class is None:
-        raise RecordError(
-            f"Line {number} has the unknown record type {line[6:8]!r} "
-            f"({line[:8]}).", number)
-    # XXX The layout says KIDs are digits, but a MOD11 KID can end in '-'
-    # and netsgiro refuses it: parse it as '0', then put the '-' back.
-    dash = record_class is TransactionAmountItem1 and line[_KID_END] == '-'
-    if dash:
-        line = line[:_KID_END] + '0' + line[_KID_END + 1:]
-    record = _from_string(number, record_class, line)
-    if dash:
-        record = _with_dash_kid(cast(TransactionAmountItem1, record))
-    return record
-
-
-def _check_line(number: int, line: str) -> None:
-    """Raise unless a line looks like an OCR record of the right length."""
-    if not line.strip():
-        raise StructureError(f"Line {number} is blank.", number)
-    if not line.startswith('NY'):
-        raise _not_a_record(number, line)
-    if len(line) != _RECORD_LENGTH:
-        raise RecordLengthError(
-            f"Line {number} has {len(line)} characters, but every OCR "
-            f"giro record has exactly {_RECORD_LENGTH}; was its padding "
-            "removed?", number)
-
-
-def _not_a_record(number: int, line: str) -> BankFileError:
-    """Return the error for a line that does not start with 'NY'."""
-    if number > 1:
-        return RecordError(
-            f"Line {number} does not start with 'NY' like every OCR giro "
-            "record.", number)
-    if line.startswith(('UNA', 'UNB')):
-        return NotOcrGiroError(
-            f"Line 1 starts with {line[:3]!r}: this is an EDIFACT file "
-            "(such as CREMUL), not a Nets OCR giro file.", 1)
-    return NotOcrGiroError(
-        "Line 1 does not start with 'NY': this is not a Nets OCR giro "
-        "file.", 1)
-
-
-def _from_string(number: int, record_class: type[R], line: str) -> R:
-    """Return a line parsed by netsgiro, with its error tied to the line."""
-    try:
-        return record_class.from_string(line)
-    except (TypeError, ValueError) as exc:
-        raise RecordError(
-            f"Line {number} does not fit the layout of "
-            f"{_RECORD_NAMES[record_class]} ({exc}).", number) from exc
-
-
-def _with_dash_kid(record: TransactionAmountItem1) -> TransactionAmountItem1:
-    """Return the record with the last digit of its KID turned into '-'."""
-    kid = record.kid or ''
-    return attrs.evolve(record, kid=kid[:-1] + '-')
-
-
-def _check_transmission(reader: _Reader) -> None:
-    """Raise unless records nest, number and add up as the spec says."""
-    reader.take(TransmissionStart)
-    count = _Count(records=2)
-    numbers: set[str] = set()
-    while not (reader.done or reader.peek(TransmissionEnd)):
-        count += _check_assignment(reader, numbers)
-
-    line = reader.line
-    _check_count(reader.take(TransmissionEnd), count, line, 'transmission')
-    reader.finish()
-
-
-def _check_assignment(reader: _Reader, numbers: set[str]) -> _Count:
-    """Check one assignment and return what it counts."""
-    line = reader.line
-    start = reader.take(AssignmentStart)
-    _refuse_avtalegiro(start, line)
-    if start.assignment_number in numbers:
-        raise StructureError(
-            f"Line {line} repeats assignment number "
-            f"{start.assignment_number}.", line)
-    numbers.add(start.assignment_number)
-
-    count = _Count(records=2)
-    transaction_numbers: set[int] = set()
+def _check_transactions(reader: nets.Reader) -> nets.Count:
+    """Check the transactions of one assignment and return their count."""
+    count = nets.Count()
+    numbers: set[int] = set()
     while reader.peek(TransactionRecord):
-        count += _check_transaction(reader, transaction_numbers)
-
-    line = reader.line
-    _check_count(reader.take(AssignmentEnd), count, line, 'assignment')
+        count += _check_transaction(reader, numbers)
     return count
 
 
@@ -390,29 +222,23 @@ def _refuse_avtalegiro(start: AssignmentStart, line: int) -> None:
     if start.service_code == netsgiro.ServiceCode.OCR_GIRO:
         return
     if start.assignment_type == netsgiro.AssignmentType.AVTALEGIRO_AGREEMENTS:
-        kind = "an AvtaleGiro agreement file (direct-debit mandates)"
-    else:
-        kind = "an AvtaleGiro claim file (payment requests to Nets)"
-    raise NotOcrGiroError(
-        f"Line {line} starts an AvtaleGiro assignment: this is {kind}, "
-        "not OCR giro payments.", line)
+        raise _error(NotOcrGiroError, 'agreement_file', line)
+    raise _error(NotOcrGiroError, 'claim_file', line)
 
 
-def _check_transaction(reader: _Reader, numbers: set[int]) -> _Count:
+def _check_transaction(reader: nets.Reader, numbers: set[int]) -> nets.Count:
     """Check the two or three records of a transaction; count them."""
     line = reader.line
     first = reader.take(TransactionAmountItem1)
     _check_first_item(first, line, numbers)
     _check_follower(reader.take(TransactionAmountItem2), first, line + 1)
     if not reader.peek(TransactionAmountItem3):
-        return _Count(1, 2, first.amount)
+        return nets.Count(1, 2, first.amount)
 
     _check_follower(reader.take(TransactionAmountItem3), first, line + 2)
     if not TransactionType(first.transaction_type).has_text:
-        raise StructureError(
-            f"Line {line + 2} is an amount item 3 record, which only "
-            "transaction types 20 and 21 have.", line + 2)
-    return _Count(1, 3, first.amount)
+        raise _error(StructureError, 'misplaced_item_3', line + 2)
+    return nets.Count(1, 3, first.amount)
 
 
 def _check_first_item(
@@ -420,19 +246,12 @@ def _check_first_item(
         ) -> None:
     """Raise unless the record opens a new OCR giro transaction."""
     if record.service_code != netsgiro.ServiceCode.OCR_GIRO:
-        raise StructureError(
-            f"Line {line} is an AvtaleGiro record inside an OCR giro "
-            "assignment.", line)
-    if record.transaction_type not in set(TransactionType):
-        raise RecordError(
-            f"Line {line} has the transaction type "
-            f"{int(record.transaction_type):02d}, which OCR giro does not "
-            "use.", line)
-    if record.transaction_number in numbers:
-        raise StructureError(
-            f"Line {line} repeats transaction number "
-            f"{record.transaction_number}.", line)
-    numbers.add(record.transaction_number)
+        raise _error(StructureError, 'avtalegiro_record', line)
+    if int(record.transaction_type) not in set(map(int, TransactionType)):
+        raise _error(
+            RecordError, 'unknown_transaction_type', line,
+            type=f'{int(record.transaction_type):02d}')
+    nets.new_number(numbers, record.transaction_number, line)
 
 
 def _check_follower(
@@ -443,35 +262,12 @@ def _check_follower(
         and record.transaction_type == first.transaction_type
         and record.service_code == first.service_code)
     if not same:
-        raise StructureError(
-            f"Line {line} belongs to transaction "
-            f"{record.transaction_number} of type "
-            f"{int(record.transaction_type):02d}, but follows transaction "
-            f"{first.transaction_number} of type "
-            f"{int(first.transaction_type):02d}.", line)
-
-
-def _check_count(
-        end: AssignmentEnd | TransmissionEnd, count: _Count, line: int,
-        what: str) -> None:
-    """Raise TotalsError unless an end record agrees with what it ends."""
-    checks = (
-        ("{} transactions", end.num_transactions, count.transactions),
-        ("{} records", end.num_records, count.records),
-        ("a total of {} NOK", _nok(end.total_amount or 0),
-            _nok(count.amount)),
-    )
-    for phrase, stated, actual in checks:
-        if stated != actual:
-            raise TotalsError(
-                f"Line {line} ends the {what} stating "
-                f"{phrase.format(stated)}, but the {what} has "
-                f"{phrase.format(actual)}.", line)
-
-
-def _nok(ore: int) -> Decimal:
-    """Return an amount in øre as NOK."""
-    return Decimal(ore).scaleb(-2)
+        raise _error(
+            StructureError, 'wrong_transaction', line,
+            number=record.transaction_number,
+            type=f'{int(record.transaction_type):02d}',
+            first_number=first.transaction_number,
+            first_type=f'{int(first.transaction_type):02d}')
 
 
 def _ocr_file(
@@ -583,7 +379,7 @@ def _record_line(record: Record) -> str:
     if isinstance(record, TransactionAmountItem1) and record.kid is None:
         # netsgiro cannot format a None KID; write one, then blank it.
         line = attrs.evolve(record, kid='0').to_ocr()
-        return line[:_KID_END - 24] + ' ' * 25 + line[_KID_END + 1:]
+        return line[:nets.KID_END - 24] + ' ' * 25 + line[nets.KID_END + 1:]
     return record.to_ocr()
 
 

@@ -14,6 +14,7 @@ from trytond.transaction import Transaction
 
 from . import ocr
 from .assign import AssignOrigin
+from .bank_import import read
 from .exceptions import ImportBankFileError
 from .match import PaymentMatcher
 from .matching import split_payment
@@ -391,12 +392,7 @@ class ImportStatement(metaclass=PoolMeta):
     def parse_ocr_giro(self, encoding=None):
         pool = Pool()
         Statement = pool.get('account.statement')
-        try:
-            ocr_file = ocr.parse(self.start.file_)
-        except ocr.BankFileError as exception:
-            raise ImportBankFileError(gettext(
-                    'choo_cremul.msg_bank_file_invalid',
-                    error=str(exception))) from exception
+        ocr_file = read(ocr, self.start.file_)
         reference = ':'.join([
                 'ocr', ocr_file.data_transmitter,
                 ocr_file.transmission_number])

@@ -36,11 +36,17 @@ def _lines() -> list[str]:
 
 
 
-def _refused(text: str) -> ocr.BankFileError:
-    """Return the error parse_agreements() raises for text."""
+def _refused(text: str, code: str) -> ocr.BankFileError:
+    """Return the error of the code parse_agreements() raises for text.
+
+    The error's text must be its message worded from its values.
+    """
     with pytest.raises(ocr.BankFileError) as info:
         avtalegiro.parse_agreements(text)
-    return info.value
+    error = info.value
+    assert error.code == code
+    assert str(error) == avtalegiro.MESSAGES[code].format(**error.params)
+    return error
 
 
 def test_module_examples_run() -> None:
@@ -80,49 +86,53 @@ def test_unpadded_copy_is_refused() -> None:
     """Refuse a copy whose lines lost their padding, at its first line."""
     unpadded = b'\n'.join(
         line.rstrip(b'0 ') for line in _sample().split(b'\n'))
-    error = _refused(unpadded.decode('iso-8859-1'))
+    error = _refused(unpadded.decode('iso-8859-1'), 'record_length')
     assert isinstance(error, RecordLengthError)
     assert error.line == 1
 
 
 def test_truncated_copy_is_refused() -> None:
     """Refuse a file cut before its end records."""
-    error = _refused(_join(_lines()[:4]))
+    error = _refused(_join(_lines()[:4]), 'truncated')
     assert isinstance(error, StructureError)
     assert "truncated" in str(error)
 
 
 def test_wrong_count_is_refused() -> None:
     """Refuse an assignment end record that counts another agreement."""
-    error = _refused(_join(_edit(_lines(), 5, 9, '00000003')))
+    error = _refused(
+        _join(_edit(_lines(), 5, 9, '00000003')), 'assignment_transactions')
     assert isinstance(error, TotalsError)
     assert error.line == 5
 
 
 def test_unknown_registration_type_is_refused() -> None:
     """Refuse a registration type the spec does not define."""
-    error = _refused(_join(_edit(_lines(), 3, 16, '7')))
+    error = _refused(_join(_edit(_lines(), 3, 16, '7')), 'bad_record')
     assert isinstance(error, RecordError)
     assert error.line == 3
 
 
 def test_missing_kid_is_refused() -> None:
     """Refuse an agreement record whose KID is blank."""
-    error = _refused(_join(_edit(_lines(), 4, 17, ' ' * 25)))
+    error = _refused(
+        _join(_edit(_lines(), 4, 17, ' ' * 25)), 'missing_kid')
     assert isinstance(error, RecordError)
     assert error.line == 4
 
 
 def test_repeated_transaction_is_refused() -> None:
     """Refuse two agreements of one assignment with the same number."""
-    error = _refused(_join(_edit(_lines(), 4, 9, '0000001')))
+    error = _refused(
+        _join(_edit(_lines(), 4, 9, '0000001')), 'duplicate_transaction')
     assert isinstance(error, StructureError)
     assert error.line == 4
 
 
 def test_full_list_mixed_with_changes_is_refused() -> None:
     """Refuse an assignment that mixes registration type 0 with 1 or 2."""
-    error = _refused(_join(_edit(_lines(), 3, 16, '0')))
+    error = _refused(
+        _join(_edit(_lines(), 3, 16, '0')), 'mixed_registration_types')
     assert isinstance(error, StructureError)
     assert error.line == 4
 
@@ -136,11 +146,20 @@ def test_ocr_parse_still_refuses_agreements() -> None:
 
 def test_payment_files_are_not_agreement_files() -> None:
     """Refuse OCR giro payments and AvtaleGiro claims as another kind."""
-    for name in ['ocr_giro_three_types.txt',
-            'avtalegiro_payment_request.txt']:
-        error = _refused(_sample(name).decode('iso-8859-1'))
+    for name, code in [
+            ('ocr_giro_three_types.txt', 'payment_file'),
+            ('avtalegiro_payment_request.txt', 'claim_assignment')]:
+        error = _refused(_sample(name).decode('iso-8859-1'), code)
         assert isinstance(error, NotAgreementFileError)
         assert error.line == 2
+
+
+def test_other_files_are_not_agreement_files() -> None:
+    """Refuse a file that is no Nets file as not an agreement file."""
+    error = _refused("Dear treasurer,\n", 'not_nets')
+    assert isinstance(error, NotAgreementFileError)
+    assert error.line == 1
+    assert "this is not a Nets OCR giro or AvtaleGiro file" in str(error)
 
 
 def test_sample_round_trip() -> None:

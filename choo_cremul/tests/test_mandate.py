@@ -33,7 +33,7 @@ class ImportAgreementsTestCase(unittest.TestCase):
             file_, = File.search([])
 
         self.assertEqual(lines, [
-                "format: avtalegiro",
+                "format: avtalegiro_agreements",
                 "transmission: 5594114",
                 "agreements: 2",
                 "registered: 0",

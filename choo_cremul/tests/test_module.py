@@ -1,5 +1,17 @@
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
+
+from choo_cremul import avtalegiro, camt054, cremul, nets, ocr
+
+MESSAGE_XML = Path(__file__).resolve().parents[1] / 'message.xml'
+READERS = [(cremul, 'cremul'), (camt054, 'camt054'), (ocr, 'nets'),
+    (avtalegiro, 'nets')]
 
 
 class CremulTestCase(CompanyTestMixin, ModuleTestCase):
@@ -8,3 +20,41 @@ class CremulTestCase(CompanyTestMixin, ModuleTestCase):
 
 
 del ModuleTestCase
+
+
+def _messages():
+    "Return the English text of each message of message.xml by its id"
+    tree = etree.parse(str(MESSAGE_XML))
+    return {
+        record.get('id'): record.findtext('field[@name="text"]')
+        for record in tree.iter('record')}
+
+
+def _names(text, pattern):
+    return sorted(set(re.findall(pattern, text)))
+
+
+@pytest.mark.parametrize('reader, prefix', READERS)
+def test_reader_errors_have_messages(reader, prefix):
+    "Test each error code of a reader has its message with the same values"
+    messages = _messages()
+    for code, text in reader.MESSAGES.items():
+        message = messages.get(f'msg_{prefix}_{code}')
+        assert message is not None, f"msg_{prefix}_{code} is missing"
+        assert (_names(message, r'%\((\w+)\)s')
+            == _names(text, r'\{(\w+)(?:!r)?\}')), code
+
+
+def test_nets_readers_agree_on_shared_codes():
+    "Test OCR giro and AvtaleGiro word a code they share alike"
+    shared = ocr.MESSAGES.keys() & avtalegiro.MESSAGES.keys()
+    assert shared == nets.MESSAGES.keys()
+    kinds = {kind.name.lower() for kind in nets.RecordKind}
+    assert not kinds & (ocr.MESSAGES.keys() | avtalegiro.MESSAGES.keys())
+
+
+def test_record_kinds_have_messages():
+    "Test each kind of Nets record has its message in its English words"
+    messages = _messages()
+    for kind in nets.RecordKind:
+        assert messages[f'msg_nets_{kind.name.lower()}'] == kind.description

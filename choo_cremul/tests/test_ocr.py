@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from choo_cremul import ocr
+from choo_cremul import nets, ocr
 from choo_cremul.ocr import (
     BankFileError, NotOcrGiroError, RecordError, RecordLengthError,
     StructureError, TotalsError, Transaction, TransactionType)
 from choo_cremul.tests.tools import SAMPLES
 from choo_cremul.tests.tools import join_lines as _join
 from choo_cremul.tests.tools import overwrite as _edit
+from choo_cremul.tests.tools import raises
 from choo_cremul.tests.tools import sample as read_sample
 
 OCR_SAMPLES = SAMPLES / 'ocr'
@@ -45,8 +46,9 @@ def sample() -> ocr.OcrFile:
 
 
 def test_module_examples_run() -> None:
-    """Check the examples in the module docstring."""
+    """Check the examples in the docstrings of ocr and its record layer."""
     assert doctest.testmod(ocr).failed == 0
+    assert doctest.testmod(nets).failed == 0
 
 
 def test_sample_transmission(sample: ocr.OcrFile) -> None:
@@ -189,10 +191,10 @@ def test_errors_are_value_errors() -> None:
 def test_lost_padding_is_a_record_length_error() -> None:
     """Refuse a copy whose lines lost their trailing padding."""
     text = _join([line.rstrip('0 ') for line in _lines()])
-    with pytest.raises(RecordLengthError, match=r"^Line 1 has \d+ ") as error:
-        ocr.parse(text)
-    assert error.value.line == 1
-    assert "80" in str(error.value)
+    error = raises(
+        ocr, RecordLengthError, text, 'record_length', r"^Line 1 has \d+ ")
+    assert error.line == 1
+    assert "80" in str(error)
 
 
 def test_short_line_inside_the_file() -> None:
@@ -211,99 +213,115 @@ def test_short_line_inside_the_file() -> None:
 def test_truncated_file(kept: int, missing: str) -> None:
     """Refuse a file that stops before its end records."""
     text = _join(_lines()[:kept])
-    with pytest.raises(StructureError, match=missing) as error:
-        ocr.parse(text)
-    assert str(error.value).startswith(f"The file ends after line {kept}")
-    assert "truncated" in str(error.value)
+    error = raises(ocr, StructureError, text, 'truncated', missing)
+    assert str(error).startswith(f"The file ends after line {kept}")
+    assert "truncated" in str(error)
+    assert error.params['line'] == kept
 
 
 def test_unknown_record_type() -> None:
     """Refuse a record type the format does not have."""
     text = _join(_edit(_lines(), 5, 7, '55'))
-    with pytest.raises(RecordError, match=r"^Line 5 .* unknown record type"):
-        ocr.parse(text)
+    error = raises(
+        ocr, RecordError, text, 'unknown_record_type',
+        r"^Line 5 .* unknown record type")
+    assert error.params['type'] == '55'
 
 
 def test_malformed_record() -> None:
     """Refuse a record whose fields do not fit its layout."""
     text = _join(_edit(_lines(), 6, 40, 'X'))
-    with pytest.raises(RecordError, match=r"^Line 6 does not fit .* item 1"):
-        ocr.parse(text)
+    error = raises(
+        ocr, RecordError, text, 'bad_record',
+        r"^Line 6 does not fit .* item 1")
+    assert error.params['record'] is nets.RecordKind.AMOUNT_ITEM_1
 
 
-@pytest.mark.parametrize('code', ['22', '94'])
-def test_unknown_transaction_type(code: str) -> None:
+@pytest.mark.parametrize('code, error_code', [
+    ('22', 'bad_record'),  # netsgiro knows no type 22
+    ('94', 'unknown_transaction_type'),  # an AvtaleGiro type
+])
+def test_unknown_transaction_type(code: str, error_code: str) -> None:
     """Refuse a transaction type that OCR giro does not use."""
     lines = _edit(_edit(_lines(), 6, 5, code), 7, 5, code)
-    with pytest.raises(RecordError, match=rf"^Line 6 .*\b{code}\b"):
-        ocr.parse(_join(lines))
+    error = raises(
+        ocr, RecordError, _join(lines), error_code,
+        rf"^Line 6 .*\b{code}\b")
+    assert error.params['line'] == 6
 
 
 def test_assignment_total_does_not_match() -> None:
     """Refuse an assignment whose end record states another sum."""
     text = _join(_edit(_lines(), 10, 25, f'{708060:017d}'))
-    with pytest.raises(TotalsError) as error:
-        ocr.parse(text)
-    assert error.value.line == 10
-    assert "7080.60 NOK" in str(error.value)
-    assert "7080.50 NOK" in str(error.value)
+    error = raises(ocr, TotalsError, text, 'assignment_amount')
+    assert error.line == 10
+    assert error.params['stated'] == Decimal('7080.60')
+    assert error.params['actual'] == Decimal('7080.50')
+    assert "7080.60 NOK" in str(error)
+    assert "7080.50 NOK" in str(error)
 
 
 def test_transmission_count_does_not_match() -> None:
     """Refuse a transmission whose end record counts other transactions."""
     text = _join(_edit(_lines(), 11, 9, f'{4:08d}'))
-    with pytest.raises(TotalsError, match=r"^Line 11 .*4 transactions.*3 tr"):
-        ocr.parse(text)
+    raises(
+        ocr, TotalsError, text, 'transmission_transactions',
+        r"^Line 11 .*4 transactions.*3 tr")
 
 
 def test_records_out_of_order() -> None:
     """Refuse an amount item 2 before its amount item 1."""
     lines = _lines()
     lines[2], lines[3] = lines[3], lines[2]
-    with pytest.raises(StructureError, match=r"^Line 3 should be an amount"):
-        ocr.parse(_join(lines))
+    error = raises(
+        ocr, StructureError, _join(lines), 'unexpected_record',
+        r"^Line 3 should be an amount")
+    assert error.params['expected'] is nets.RecordKind.AMOUNT_ITEM_1
+    assert error.params['found'] is nets.RecordKind.AMOUNT_ITEM_2
 
 
 def test_repeated_transaction_number() -> None:
     """Refuse two transactions with the same number in one assignment."""
     lines = _edit(_edit(_lines(), 8, 9, '0000002'), 9, 9, '0000002')
-    with pytest.raises(StructureError, match=r"^Line 8 repeats trans"):
-        ocr.parse(_join(lines))
+    raises(
+        ocr, StructureError, _join(lines), 'duplicate_transaction',
+        r"^Line 8 repeats trans")
 
 
 @pytest.mark.parametrize('data', [b'', '', '\n\n', b'  \r\n'])
 def test_empty_input(data: bytes | str) -> None:
     """Refuse an empty file."""
-    with pytest.raises(BankFileError, match=r"^The file is empty\.$"):
-        ocr.parse(data)
+    raises(ocr, BankFileError, data, 'empty', r"^The file is empty\.$")
 
 
 def test_random_text() -> None:
     """Refuse a file that is not OCR giro at all."""
-    with pytest.raises(NotOcrGiroError, match=r"not a Nets OCR giro file"):
-        ocr.parse(b"Dear treasurer,\nplease find the payments below.\n")
+    raises(
+        ocr, NotOcrGiroError,
+        b"Dear treasurer,\nplease find the payments below.\n", 'not_nets',
+        r"not a Nets OCR giro or AvtaleGiro file")
 
 
 def test_edifact_file() -> None:
     """Refuse a CREMUL file with a hint at what it is."""
     raw = _sample('cremul_kid_batch.edi', SAMPLES / 'cremul')
-    with pytest.raises(NotOcrGiroError, match=r"^Line 1 .* EDIFACT"):
-        ocr.parse(raw)
+    raises(ocr, NotOcrGiroError, raw, 'edifact', r"^Line 1 .* EDIFACT")
 
 
 def test_avtalegiro_agreement_file() -> None:
     """Refuse an AvtaleGiro agreement file: it holds no payments."""
-    with pytest.raises(NotOcrGiroError) as error:
-        ocr.parse(_sample(AGREEMENTS))
-    assert error.value.line == 2
-    assert "AvtaleGiro agreement file" in str(error.value)
-    assert "not OCR giro payments" in str(error.value)
+    error = raises(
+        ocr, NotOcrGiroError, _sample(AGREEMENTS), 'agreement_file')
+    assert error.line == 2
+    assert "AvtaleGiro agreement file" in str(error)
+    assert "not OCR giro payments" in str(error)
 
 
 def test_avtalegiro_claim_file() -> None:
     """Refuse an AvtaleGiro claim file."""
-    with pytest.raises(NotOcrGiroError, match=r"AvtaleGiro claim file"):
-        ocr.parse(_sample(CLAIMS))
+    raises(
+        ocr, NotOcrGiroError, _sample(CLAIMS), 'claim_file',
+        r"AvtaleGiro claim file")
 
 
 def test_avtalegiro_without_padding() -> None:
@@ -315,8 +333,9 @@ def test_avtalegiro_without_padding() -> None:
 
 def test_text_outside_latin1() -> None:
     """Refuse text that cannot be an ISO-8859-1 file."""
-    with pytest.raises(BankFileError, match=r"^Line 2 holds '€'"):
-        ocr.parse("NY00\n€\n")
+    error = raises(
+        ocr, BankFileError, "NY00\n€\n", 'unencodable', r"^Line 2 holds '€'")
+    assert error.params == {'line': 2, 'char': '€'}
 
 
 def test_sample_write_parse_round_trip(sample: ocr.OcrFile) -> None:
