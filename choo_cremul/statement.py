@@ -16,13 +16,17 @@ from . import ocr
 from .assign import AssignOrigin
 from .bank_import import read
 from .exceptions import ImportBankFileError
-from .match import PaymentMatcher
+from .match import Match, PaymentMatcher
 from .matching import split_payment
 
 logger = logging.getLogger(__name__)
 
 # In the context of an import whose statements will be posted
 LOCK_POSTING = '_choo_lock_posting'
+# In the context of posting statements whose lines the matcher made
+MATCHED_PAYMENTS = '_choo_matched_payments'
+# In the context of booking statements
+_DAILY_MOVES = '_choo_daily_moves'
 
 
 class Statement(metaclass=PoolMeta):
@@ -88,9 +92,26 @@ class Statement(metaclass=PoolMeta):
             ready = [
                 s for s in statements
                 if all(not o.pending_amount for o in s.origins)]
-            cls.validate_statement(ready)
+            with Transaction().set_context(**{MATCHED_PAYMENTS: True}):
+                cls.validate_statement(ready)
             cls.post(ready)
         return cls.browse(statements)
+
+    @classmethod
+    def create_move(cls, statements):
+        with Transaction().set_context(**{_DAILY_MOVES: True}):
+            return super().create_move(statements)
+
+    def _group_key(self, line):
+        """Book the payments of a bank file's day in one move
+
+        The bank credits the day's payments as one amount, which is then
+        the one line on the bank's account; each payment keeps its own
+        line on the receivable.
+        """
+        if self.file_sha256 and Transaction().context.get(_DAILY_MOVES):
+            return (('date', line.date),)
+        return super()._group_key(line)
 
     @classmethod
     def lock_posting(cls, statements):
@@ -281,6 +302,9 @@ class Origin(AssignOrigin, metaclass=PoolMeta):
 
     def _match_lines(self, match, matcher):
         "Set the match of the payment and return the lines that book it"
+        if match.invoice and self.amount <= 0:
+            # Reopening what a reversal paid is the accountant's call
+            match = Match(suggestions=[match.invoice])
         self.match_method = match.method.value if match.method else None
         self.matched_invoice = match.invoice
         if match.invoice:

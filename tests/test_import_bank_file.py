@@ -155,6 +155,21 @@ def test_payments(database):
         ('02311291000171', 'matched')]
     assert invoice_states(database) == {
         '0000125': 'paid', '0042002': 'posted', '02311291000171': 'paid'}
+    # Each payment is its invoice's payment line, the short one included
+    assert {kid: Decimal(credit) for kid, credit in rows(database,
+            "SELECT i.kid, CAST(l.credit AS TEXT) FROM account_invoice AS i "
+            'JOIN "account_invoice-account_move_line" AS p '
+            "ON p.invoice = i.id "
+            "JOIN account_move_line AS l ON l.id = p.line")} == {
+        '0000125': Decimal('1020.00'), '0042002': Decimal('560.50'),
+        '02311291000171': Decimal('5500.00')}
+    # One move a booking day, whose one bank line is the day's total
+    assert [(day, Decimal(debit)) for day, debit in rows(database,
+            "SELECT m.date, CAST(SUM(l.debit) AS TEXT) FROM account_move AS m "
+            "JOIN account_move_line AS l ON l.move = m.id "
+            "WHERE m.origin LIKE 'account.statement,%' AND l.party IS NULL "
+            "GROUP BY m.id, m.date ORDER BY m.date")] == [
+        ('1992-01-16', Decimal('1580.50')), ('1992-01-20', Decimal('5500.00'))]
     after = counts(database)
 
     again = choo(database, 'import-bank-file', str(OCR_GIRO), '--commit')
