@@ -81,12 +81,16 @@ class PaymentMatcher:
     def match(self, origin):
         "Return the Match of origin"
         issuers = self.issuers(origin.statement.journal)
-        return (
+        match = (
             self._match_kid(origin, issuers)
             or self._match_number(origin, issuers)
             or self._match_text(origin, issuers)
             or self._match_account(origin)
             or Match(suggestions=self._suggest(origin, issuers)))
+        if match.invoice and origin.amount <= 0:
+            # Reopening what a reversal takes back is the accountant's call
+            return Match(suggestions=[match.invoice])
+        return match
 
     def amount_to_pay(self, invoice):
         "Return what is left to pay on invoice after the payments matched"

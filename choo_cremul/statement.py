@@ -16,7 +16,7 @@ from . import ocr
 from .assign import AssignOrigin
 from .bank_import import read
 from .exceptions import ImportBankFileError
-from .match import Match, PaymentMatcher
+from .match import PaymentMatcher
 from .matching import split_payment
 
 logger = logging.getLogger(__name__)
@@ -302,9 +302,6 @@ class Origin(AssignOrigin, metaclass=PoolMeta):
 
     def _match_lines(self, match, matcher):
         "Set the match of the payment and return the lines that book it"
-        if match.invoice and self.amount <= 0:
-            # Reopening what a reversal paid is the accountant's call
-            match = Match(suggestions=[match.invoice])
         self.match_method = match.method.value if match.method else None
         self.matched_invoice = match.invoice
         if match.invoice:

@@ -110,7 +110,7 @@ def create_database(config_file, database):
         subprocess.run(
             [str(BIN / 'trytond-admin'), '-c', str(config_file),
                 '-d', database, '--all', '--email', 'admin@example.org',
-                '--activate-dependencies', '-u', *MODULES],
+                '--activate-dependencies', '-u', *MODULES, '-l', 'nb'],
             check=True, env=env, stdout=subprocess.DEVNULL)
 
 

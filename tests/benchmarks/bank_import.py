@@ -2,22 +2,29 @@
 
 The association's members are billed by a billing run as a worker does
 it; then an OCR giro file and a CREMUL file are written that pay those
-invoices (most in full, some short, some with a KID nobody issued), and
-each is read by ``choo import-bank-file``: parsed, matched, posted and
-reconciled, then rolled back, as the command does without --commit, so
-that the second file finds the same open invoices.  Parsing alone is
-also timed apart.  One JSON object per file, each on its own line.
+invoices (most in full, some short, some with a KID nobody issued).
+Each file is read by ``choo import-bank-file --commit`` in a copy of the
+billed database of its own, so that both find the same open invoices:
+parsed, matched, posted and reconciled; then the invoices' processing
+that reconciliation queued (paid in full becomes paid) is taken from the
+queue as trytond-worker does.  Parsing alone is also timed apart.  One
+JSON object per file, each on its own line.
 """
+import contextlib
+import dataclasses
 import datetime as dt
 import os
+import subprocess
 import random
 import sys
 import time
 from decimal import Decimal
 
-from billing import commit_run, preview_run
-from bulk import add_members, transaction
-from harness import association_database, choo, progress, report
+from billing import commit_run, preview_run, work_queue
+from bulk import _init, add_members, transaction
+from harness import (
+    association_database, choo, close_database, drop_database, progress,
+    report)
 
 INVOICES = 100_000
 PER_POSTING = 1_000
@@ -42,9 +49,17 @@ def main():
             parsed = time.perf_counter()
             parse(path.read_bytes())
             parse_seconds = time.perf_counter() - parsed
-            load = os.getloadavg()[0]
-            timing = choo(bench, 'import-bank-file', str(path))
+            with _copy(bench, name) as copy:
+                load = os.getloadavg()[0]
+                timing = choo(
+                    copy, 'import-bank-file', str(path), '--commit')
+                processed = time.perf_counter()
+                work_queue(
+                    copy.database, {'account.invoice'}, {'process'})
+                process_seconds = time.perf_counter() - processed
+                paid = _paid(copy.database)
             count = int(timing.report['payments'])
+            seconds = timing.seconds + process_seconds
             report('bank_import',
                 format=name,
                 invoices=billed['invoices'],
@@ -53,9 +68,13 @@ def main():
                 matched=int(timing.report['matched']),
                 suggested=int(timing.report['suggested']),
                 unmatched=int(timing.report['unmatched']),
+                statements_posted=int(timing.report['statements posted']),
+                invoices_paid=paid,
                 parse_seconds=parse_seconds,
-                seconds=timing.seconds,
-                payments_per_s=count / timing.seconds,
+                import_seconds=timing.seconds,
+                process_seconds=process_seconds,
+                seconds=seconds,
+                payments_per_s=count / seconds,
                 attempts=timing.attempts,
                 load_average=load)
     return 0
@@ -71,6 +90,30 @@ def parse_args():
         '--batch-size', type=int, default=500,
         help="subscriptions per billing batch (default: %(default)s)")
     return parser.parse_args()
+
+
+@contextlib.contextmanager
+def _copy(bench, name):
+    "Yield a Bench of a copy of bench's database, dropped afterwards"
+    copy = dataclasses.replace(bench, database=f'{bench.database}_{name}')
+    close_database(bench.database)
+    subprocess.run(
+        ['createdb', '-T', bench.database, copy.database], check=True)
+    try:
+        _init(copy.database)
+        yield copy
+    finally:
+        drop_database(copy.database)
+
+
+def _paid(database):
+    "Return how many customer invoices of database are paid"
+    from trytond.pool import Pool
+    with transaction(database):
+        Invoice = Pool().get('account.invoice')
+        return Invoice.search([
+                ('type', '=', 'out'), ('state', '=', 'paid'),
+                ], count=True)
 
 
 def _payments(bench):

@@ -140,8 +140,11 @@ def commit_run(bench, run_id, batch_size):
         return {'seconds': seconds, 'invoices': run.invoice_count}
 
 
-def work_queue(database, models):
-    "Run the queued tasks of models, oldest first, as trytond-worker does"
+def work_queue(database, models, methods=None):
+    """Run the queued tasks of models, oldest first, as trytond-worker does
+
+    With methods, only the tasks that call one of them.
+    """
     from trytond.pool import Pool
     from trytond.worker import run_task
 
@@ -152,7 +155,8 @@ def work_queue(database, models):
             tasks = [t.id for t in Queue.search([
                         ('dequeued_at', '=', None),
                         ], order=[('id', 'ASC')])
-                if t.data['model'] in models]
+                if t.data['model'] in models
+                and (methods is None or t.data['method'] in methods)]
         if not tasks:
             return
         for task in tasks:
