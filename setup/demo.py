@@ -110,8 +110,15 @@ def create_database(config_file, database):
         subprocess.run(
             [str(BIN / 'trytond-admin'), '-c', str(config_file),
                 '-d', database, '--all', '--email', 'admin@example.org',
-                '--activate-dependencies', '-u', *MODULES, '-l', 'nb'],
+                '--activate-dependencies', '-u', *MODULES],
             check=True, env=env, stdout=subprocess.DEVNULL)
+    # Tryton loads a module's translations as it updates the module, into
+    # languages that existed before: Bokmål, which choo_membership adds,
+    # takes a second pass.
+    subprocess.run(
+        [str(BIN / 'trytond-admin'), '-c', str(config_file),
+            '-d', database, '-u', *MODULES, '-l', 'nb'],
+        check=True, stdout=subprocess.DEVNULL)
 
 
 def choo(config_file, database, *command):
