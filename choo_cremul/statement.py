@@ -10,7 +10,7 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.modules.currency.fields import Monetary
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 from . import ocr
 from .assign import AssignOrigin
@@ -117,9 +117,10 @@ class Statement(metaclass=PoolMeta):
     def lock_posting(cls, statements):
         """Take the locks that posting the new statements will ask for
 
-        Tryton starts a transaction again for each lock it was not given
-        at its start: taken as soon as a statement is read, before any
-        write, they cost the import no work done twice.
+        Tryton starts a transaction again with each lock it was not given
+        at its start.  Asked for as soon as a statement is read, before
+        any write, and all at once, they cost the import one start again
+        and no work done twice.
         """
         pool = Pool()
         MoveLine = pool.get('account.move.line')
@@ -128,11 +129,21 @@ class Statement(metaclass=PoolMeta):
             (s.journal.journal, Period.find(s.company, date=date))
             for s in statements
             for date in {s.date} | {o.date for o in s.origins}}
+        missing = []
+
+        def take(lock, *args):
+            try:
+                lock(*args)
+            except TransactionError as error:
+                missing.append(error)
+
         for journal, period in periods:
-            MoveLine.check_journal_period_modify(period, journal)
+            take(MoveLine.check_journal_period_modify, period, journal)
             sequence = period.move_sequence_used
             if sequence and sequence.__name__ == 'ir.sequence.strict':
-                sequence.lock()
+                take(sequence.lock)
+        if missing:
+            raise _MissingLocks(missing)
 
     @classmethod
     def check_new_payments(cls, statements):
@@ -226,6 +237,19 @@ class Statement(metaclass=PoolMeta):
                         lines)
         for (write_off, date), lines in to_write_off.items():
             MoveLine.reconcile(*lines, writeoff=write_off, date=date)
+
+
+class _MissingLocks(TransactionError):
+    "Start the transaction again with all of these locks"
+
+    def __init__(self, errors):
+        super().__init__()
+        self.errors = errors
+
+    def fix(self, extras):
+        super().fix(extras)
+        for error in self.errors:
+            error.fix(extras)
 
 
 class Origin(AssignOrigin, metaclass=PoolMeta):

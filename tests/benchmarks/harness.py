@@ -228,7 +228,7 @@ class Timing:
 
     def __enter__(self):
         import choo.cli
-        from trytond.transaction import TransactionError
+        from trytond.transaction import Transaction
 
         self.attempts = 1
         self.task_seconds = 0.0
@@ -236,7 +236,7 @@ class Timing:
         self.report = {}
         self._patches = contextlib.ExitStack()
         self._patches.enter_context(mock.patch.object(
-                TransactionError, 'fix', self._count(TransactionError.fix)))
+                Transaction, 'start', self._count(Transaction.start)))
         self._patches.enter_context(mock.patch.object(
                 choo.cli, '_run_tasks', self._time(choo.cli._run_tasks)))
         self._started = time.perf_counter()
@@ -246,12 +246,17 @@ class Timing:
         self.seconds = time.perf_counter() - self._started
         self._patches.close()
 
-    def _count(self, fix):
-        def counting_fix(error, extras):
-            self.attempts += 1
-            self.locks = extras
-            return fix(error, extras)
-        return counting_fix
+    def _count(self, start):
+        "Count the transactions started again with the locks asked for"
+        def counting_start(transaction, *args, **extras):
+            locks = {
+                k: v for k, v in extras.items()
+                if k in {'_lock_tables', '_lock_records'}}
+            if locks:
+                self.attempts += 1
+                self.locks = locks
+            return start(transaction, *args, **extras)
+        return counting_start
 
     def _time(self, run_tasks):
         def timed_run_tasks(*args):
