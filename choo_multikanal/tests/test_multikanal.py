@@ -79,7 +79,7 @@ def test_unreachable_receiver_is_refused(
         provider: MultikanalProvider) -> None:
     """A receiver on the unreachable list is refused, the others not."""
     receipts = provider.submit([
-            document('UNR-1', number=UNREACHABLE), document('UNR-2')])
+            document('UNR-1', organisation=UNREACHABLE), document('UNR-2')])
 
     assert [(r.accepted, r.reason) for r in receipts] == [
         (False, 'unreachable'), (True, None)]
@@ -101,7 +101,7 @@ def test_malformed_documents_are_refused(
 
 def test_receiver_rejects_later(provider: MultikanalProvider) -> None:
     """A receiver that rejects gives an accepted then rejected document."""
-    receipt, = provider.submit([document('REJ-1', number=REJECTING)])
+    receipt, = provider.submit([document('REJ-1', organisation=REJECTING)])
 
     reports = wait_for(provider, receipt.key, Status.REJECTED)
     assert receipt.accepted
@@ -112,7 +112,7 @@ def test_receiver_rejects_later(provider: MultikanalProvider) -> None:
 def test_unconfirmed_delivery_is_overdue(
         provider: MultikanalProvider) -> None:
     """A document never confirmed stays sent and becomes overdue."""
-    receipt, = provider.submit([document('SIL-1', number=SILENT)])
+    receipt, = provider.submit([document('SIL-1', organisation=SILENT)])
 
     reports = wait_for(provider, receipt.key, Status.SENT)
     time.sleep(0.2)
@@ -139,8 +139,8 @@ def test_resubmission_returns_first_receipt(
 
 def test_refusal_is_remembered(provider: MultikanalProvider) -> None:
     """A refused key stays refused when submitted again."""
-    first, = provider.submit([document('UNR-3', number=UNREACHABLE)])
-    again, = provider.submit([document('UNR-3', number=UNREACHABLE)])
+    first, = provider.submit([document('UNR-3', organisation=UNREACHABLE)])
+    again, = provider.submit([document('UNR-3', organisation=UNREACHABLE)])
 
     assert (again.accepted, again.reason, again.duplicate) == (
         False, 'unreachable', True)

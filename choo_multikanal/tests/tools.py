@@ -1,10 +1,13 @@
 """Real processes the distribution tests talk to, and sample documents."""
 import contextlib
 import dataclasses
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from choo_multikanal.distribution import (
     Addresses, Document, PostalAddress, document_key, peppol_id)
@@ -55,18 +58,19 @@ def simulator(
 
 
 def document(
-        base: str, channel: Channel = Channel.EHF, number: str = ORGNR,
-        **changes: object) -> Document:
+        base: str, channel: Channel = Channel.EHF,
+        organisation: str = ORGNR,
+        **changes: Any) -> Document:
     """Return a small document of *base* going by *channel*."""
     addresses = Addresses(
-        efaktura_id=f'0{number}', peppol_id=peppol_id(number),
-        email=f'faktura.{number}@example.no', postal=POSTAL)
-    values: dict[str, object] = dict(
+        efaktura_id=f'0{organisation}', peppol_id=peppol_id(organisation),
+        email=f'faktura.{organisation}@example.no', postal=POSTAL)
+    values: dict[str, Any] = dict(
         key=document_key(base, channel), channel=channel,
         addresses=addresses, pdf=PDF, ehf=EHF, number=base,
         issuer="Norsk Forening")
     values.update(changes)
-    return Document(**values)  # type: ignore[arg-type]
+    return Document(**values)
 
 
 def maildir(path: Path) -> Path:
@@ -74,3 +78,39 @@ def maildir(path: Path) -> Path:
     for name in ['cur', 'new', 'tmp']:
         (path / name).mkdir(parents=True, exist_ok=True)
     return path
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def smtp_server(folder: Path) -> Iterator[int]:
+    """Yield the port of a real SMTP server that delivers to *folder*."""
+    port = free_port()
+    process = subprocess.Popen([
+            sys.executable, '-m', 'aiosmtpd', '-n',
+            '-l', f'127.0.0.1:{port}',
+            '-c', 'choo_multikanal.tests.smtp_server.Mailbox',
+            str(maildir(folder))])
+    try:
+        _wait_for_port(port, process)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(STARTUP_SECONDS)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the SMTP server stopped")
+        with contextlib.suppress(OSError):
+            socket.create_connection(('127.0.0.1', port), 1).close()
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the SMTP server did not start")
