@@ -177,8 +177,9 @@ class Issuer(DeactivableMixin, ModelSQL, ModelView):
         for identifier in party.identifiers:
             if identifier.type == 'no_orgnr':
                 return orgnr.compact(identifier.code)
-            if identifier.type == 'no_mva':
-                return mva.compact(identifier.code)[2:11]
+            if identifier.type == 'no_vat':
+                # stdnum's compact form of a VAT number is <orgnr>MVA
+                return mva.compact(identifier.code)[:9]
 
     def get_organisation_number(self, name):
         if self.orgnr:
