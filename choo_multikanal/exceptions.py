@@ -12,3 +12,31 @@ class IssuerDeliveryOrderError(ValidationError):
 
 class DeliveryProviderError(UserError):
     pass
+
+
+class EhfError(UserError):
+    pass
+
+
+class EhfStateError(EhfError):
+    pass
+
+
+class EhfIssuerError(EhfError):
+    pass
+
+
+class EhfPartyError(EhfError):
+    pass
+
+
+class EhfVatError(EhfError):
+    pass
+
+
+class EhfCurrencyError(EhfError):
+    pass
+
+
+class EhfAmountError(EhfError):
+    pass
