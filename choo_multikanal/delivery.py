@@ -2,7 +2,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 
-from trytond.config import config
+from trytond import config
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
@@ -49,7 +49,9 @@ def options():
     "Return the options of the [choo_multikanal] section"
     if not config.has_section(setup.SECTION):
         return {}
-    return dict(config.items(setup.SECTION))
+    return {
+        option: config.get(setup.SECTION, option)
+        for option in config.options(setup.SECTION)}
 
 
 def now():

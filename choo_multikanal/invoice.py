@@ -72,6 +72,8 @@ class Invoice(metaclass=PoolMeta):
     def _send_on_post(cls):
         "Return whether posting queues the sending of the deliveries"
         opts = options()
+        if opts.get('send_on_post', 'true').lower() in {'false', '0', 'no'}:
+            return False
         return any(provider_name(c, opts) for c in routing.Channel)
 
     @classmethod
