@@ -51,6 +51,9 @@ def ehf_summary(xml: bytes) -> dict[str, Any]:
                 'cac:AccountingSupplierParty/cac:Party', _UBL)),
         'customer': _party(root.find(
                 'cac:AccountingCustomerParty/cac:Party', _UBL)),
+        'tax_totals': [
+            (e.text, e.get('currencyID'))
+            for e in root.iterfind('cac:TaxTotal/cbc:TaxAmount', _UBL)],
         'vat': [
             (s.findtext('cac:TaxCategory/cbc:ID', namespaces=_UBL),
                 s.findtext('cbc:TaxableAmount', namespaces=_UBL),
