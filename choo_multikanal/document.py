@@ -8,7 +8,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
 from trytond.transaction import Transaction
 
-from . import ehf, mapping
+from . import ehf, mapping, pdf
 from .exceptions import (
     EhfAmountError, EhfCurrencyError, EhfIssuerError, EhfPartyError,
     EhfStateError, EhfVatError)
@@ -64,6 +64,28 @@ class Invoice(metaclass=PoolMeta):
                 or not self.party._get_organisation_number()):
             return None
         return self.get_ehf()
+
+    def get_delivery_pdf(self):
+        "Return the posted customer invoice as a PDF letter to its party"
+        return pdf.render(self.get_ehf_document(), self._get_delivery_letter())
+
+    def _get_delivery_letter(self):
+        "Return how the PDF letter presents the invoice to its party"
+        issuer = self.issuer
+        return pdf.Letter(
+            language=self._get_delivery_language(),
+            member_number=self.party.member_number or None,
+            # the AvtaleGiro mandate is choo_cremul's, out of reach here
+            avtalegiro=False,
+            issuer_email=issuer.email or None,
+            issuer_phone=issuer.phone or None,
+            issuer_website=issuer.website or None,
+            logo=issuer.logo or None)
+
+    def _get_delivery_language(self):
+        "Return the language of the texts the party reads, nb or en"
+        lang = self.party.lang
+        return mapping.letter_language(lang.code if lang else None)
 
     def _check_ehf_posted(self):
         "Check that the invoice is a posted customer invoice"
@@ -194,7 +216,8 @@ class Invoice(metaclass=PoolMeta):
             return None
         if category == ehf.VatCategory.OUTSIDE:
             return gettext(
-                'choo_multikanal.msg_ehf_outside_vat', self.party_lang)
+                'choo_multikanal.msg_ehf_outside_vat',
+                self._get_delivery_language())
         return tax.legal_notice or tax.description or tax.name
 
     def _get_ehf_line_period(self, line):

@@ -18,7 +18,7 @@ from .ehf import VatCategory
 __all__ = [
     'SAFT_CATEGORIES', 'VatMappingError', 'MissingVat', 'UnknownVatCode',
     'VatNotRegistered', 'vat_category', 'percent', 'unit_code',
-    'prepaid_amount']
+    'prepaid_amount', 'letter_language']
 
 # SAF-T standard VAT codes of sales and the category each stands for.
 SAFT_CATEGORIES = {
@@ -37,6 +37,8 @@ UNIT_CODES = {
     'm²': 'MTK', 'm³': 'MTQ', 'kW⋅h': 'KWH',
     }
 ONE = 'C62'
+# Norwegian in any written form reads the Bokmål letter.
+NORWEGIAN = {'nb', 'nn', 'no'}
 
 
 class VatMappingError(ValueError):
@@ -91,14 +93,14 @@ def vat_category(
     Traceback (most recent call last):
         ...
     choo_multikanal.mapping.MissingVat: The line has no VAT tax.
-    >>> vat_category('1', Decimal('.25'), vat_registered=True)
+    >>> vat_category('1', Decimal('.25'), True)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
-    choo_multikanal.mapping.UnknownVatCode: SAF-T code '1' at 25 % is no VAT code of a sale.
-    >>> vat_category('6', Decimal('.25'), vat_registered=True)
+    choo_multikanal.mapping.UnknownVatCode: SAF-T code '1' at 25 % ...
+    >>> vat_category('6', Decimal('.25'), True)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
-    choo_multikanal.mapping.UnknownVatCode: SAF-T code '6' at 25 % is no VAT code of a sale.
+    choo_multikanal.mapping.UnknownVatCode: SAF-T code '6' at 25 % ...
     >>> vat_category('3', Decimal('.25'), vat_registered=False)
     Traceback (most recent call last):
         ...
@@ -149,3 +151,19 @@ def prepaid_amount(total: Decimal, to_pay: Decimal) -> Decimal:
     """
     low, high = sorted([total - total, total])
     return min(max(total - to_pay, low), high)
+
+
+def letter_language(code: str | None) -> str:
+    """Return the language of the letter to a party speaking *code*.
+
+    Norwegian parties and those without a language read Bokmål, the
+    others English.
+
+    >>> letter_language('nb'), letter_language('nn_NO')
+    ('nb', 'nb')
+    >>> letter_language(None), letter_language('en'), letter_language('de')
+    ('nb', 'en', 'en')
+    """
+    if not code or code.split('_')[0] in NORWEGIAN:
+        return 'nb'
+    return 'en'
