@@ -24,7 +24,7 @@ def distribute(parser):
 
 def _run(args):
     in_transaction(args, lambda pool: _send(pool, args))
-    in_transaction(args, lambda pool: _poll(pool))
+    in_transaction(args, lambda pool: _poll(pool, args))
     counts = in_transaction(args, lambda pool: _count(pool, args))
     for line in report(counts):
         print(line)
@@ -51,14 +51,20 @@ def _send(pool, args):
                     ('state', 'in', ['failed', 'rejected']),
                     *_domain(args),
                     ]))
+    _queue_due(pool, args)
+
+
+def _poll(pool, args):
+    "Read the statuses and queue the fallbacks they call for"
+    pool.get('choo.delivery').poll()
+    _queue_due(pool, args)
+
+
+def _queue_due(pool, args):
+    Delivery = pool.get('choo.delivery')
     due = Delivery.due(_domain(args))
     Delivery.check_providers(due)
     Delivery.queue(due)
-
-
-def _poll(pool):
-    "Read the statuses and queue the fallbacks they call for"
-    pool.get('choo.delivery').run_scheduled()
 
 
 def _count(pool, args):

@@ -7,7 +7,9 @@ sending (``send_on_post = false``); ``choo distribute --run`` then sends
 the run's invoices to the Multikanal simulator and a real SMTP server,
 both processes on loopback, and to the print folder, once that is
 configured.  Run again, it sends
-nothing twice.  The database is read with sqlite3, outside Tryton.
+nothing twice.  An invoice outside the run waits; sent when the service
+is down, it fails, and ``--retry-failed`` sends it by e-mail.  The
+database is read with sqlite3, outside Tryton.
 """
 import datetime as dt
 import mailbox
@@ -18,7 +20,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from proteus import Model
 
 from choo_multikanal.multikanal import MultikanalConfig, MultikanalProvider
 
@@ -29,6 +33,7 @@ DATABASE = 'distribute'
 MEMBERS = 4
 CLUB_ORGNR = '974760673'
 EFAKTURA_ID = '0012345678'
+OTHER_EFAKTURA_ID = '0087654321'
 BUILD = ("import sys; from choo_multikanal.tests.test_distribute "
     "import build; build(sys.argv[1])")
 
@@ -82,7 +87,6 @@ def build(config_file):
     sys.path.insert(0, str(REPO / 'setup'))
     import demo
     from demo_data import Association
-    from proteus import Model
     from proteus import config as proteus_config
 
     demo.create_database(config_file, DATABASE)
@@ -103,6 +107,27 @@ def build(config_file):
     ContactMechanism.delete(letter.contact_mechanisms)
     demo.choo(config_file, DATABASE, 'billing-run',
         '--date', dt.date.today().isoformat())
+    post_extra_invoice(club)
+
+
+def post_extra_invoice(club):
+    "Post an invoice outside the run to a member with eFaktura and e-mail"
+    Invoice = Model.get('account.invoice')
+    Party = Model.get('party.party')
+    kari = Party(name="Kari Utenfor", efaktura_agreement=True,
+        efaktura_id=OTHER_EFAKTURA_ID)
+    kari.contact_mechanisms.new(type='email', value='kari@example.org')
+    address, = kari.addresses
+    address.street, address.postal_code, address.city = (
+        "Utenforveien 1", '0150', "Oslo")
+    kari.save()
+    billed, = Invoice.find([('party', '=', club.id)])
+    invoice = Invoice(type='out', party=kari)
+    line = invoice.lines.new()
+    line.product = billed.lines[0].product
+    line.quantity = 1
+    line.unit_price = billed.lines[0].unit_price
+    invoice.click('post')
 
 
 def choo(folder, *arguments):
@@ -143,7 +168,7 @@ def test_distribute(database, services, tmp_path):
     assert rows(folder,
         "SELECT channel, state FROM choo_delivery ORDER BY id") == [
         ('ehf', 'waiting'), ('efaktura', 'waiting'), ('email', 'waiting'),
-        ('print', 'waiting')]
+        ('print', 'waiting'), ('efaktura', 'waiting')]
 
     refused = choo(folder, 'distribute', '--run', str(run))
     assert refused.returncode == 1
@@ -162,14 +187,15 @@ def test_distribute(database, services, tmp_path):
     assert len(list(mailbox.Maildir(mail))) == 1
     run_file, = tmp_path.glob('*.zip')
 
-    assert report(choo(folder, 'distribute')) == expected
+    assert report(choo(folder, 'distribute', '--run', str(run))) == expected
     assert submitted(service) == keys
     assert len(list(mailbox.Maildir(mail))) == 1
     assert list(tmp_path.glob('*.zip')) == [run_file]
     events = rows(folder,
         "SELECT d.channel, e.status FROM choo_delivery_event AS e "
         "JOIN choo_delivery AS d ON d.id = e.delivery "
-        "ORDER BY d.id, e.time, e.id")
+        "JOIN account_invoice AS i ON i.id = d.invoice "
+        f"WHERE i.billing_run = {run} ORDER BY d.id, e.time, e.id")
     assert events == [
         ('ehf', 'queued'), ('ehf', 'sent'), ('ehf', 'delivered'),
         ('efaktura', 'queued'), ('efaktura', 'sent'),
@@ -177,3 +203,46 @@ def test_distribute(database, services, tmp_path):
         ('print', 'queued'), ('print', 'sent')]
     assert rows(folder,
         "SELECT COUNT(*) FROM choo_delivery WHERE attempts = 1") == [(4,)]
+    assert rows(folder, "SELECT d.state FROM choo_delivery AS d "
+        "JOIN account_invoice AS i ON i.id = d.invoice "
+        "WHERE i.billing_run IS NULL") == [('waiting',)]
+
+
+def test_retry_failed(database, services, tmp_path):
+    """Fail the invoice outside the run, then send it by its next channel
+
+    It follows test_distribute, on the same database.
+    """
+    folder, options = database
+    service, _, mail = services
+    write_config(folder, {
+            **options, 'print_folder': str(tmp_path),
+            'retry_attempts': '1'})
+    mails = len(list(mailbox.Maildir(mail)))
+    assert rows(folder,
+        "SELECT d.channel, d.state FROM choo_delivery AS d "
+        "JOIN account_invoice AS i ON i.id = d.invoice "
+        "WHERE i.billing_run IS NULL") == [
+        ('efaktura', 'waiting')]
+    httpx.post(service.url + '_control/fail', json={'count': 1},
+        headers={'Authorization': f'Bearer {TOKEN}'}).raise_for_status()
+
+    failed = report(choo(folder, 'distribute'))
+    assert failed['efaktura failed'] == '1'
+    assert failed['deliveries'] == '5'
+    assert rows(folder,
+        "SELECT state, attempts, last_error FROM choo_delivery "
+        "WHERE channel = 'efaktura' AND state != 'delivered'") == [
+        ('failed', 1, "The service is unavailable (503): "
+            "service_unavailable: try again later.")]
+
+    retried = report(choo(folder, 'distribute', '--retry-failed'))
+    assert 'efaktura failed' not in retried
+    assert retried['email sent'] == '2'
+    assert len(list(mailbox.Maildir(mail))) == mails + 1
+    assert rows(folder,
+        "SELECT e.channel, e.status FROM choo_delivery_event AS e "
+        "JOIN choo_delivery AS d ON d.id = e.delivery "
+        "WHERE d.tried = 'efaktura email' ORDER BY e.time, e.id") == [
+        ('efaktura', 'failed'), ('efaktura', 'fallback'),
+        ('email', 'queued'), ('email', 'sent')]
