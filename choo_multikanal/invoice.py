@@ -37,7 +37,7 @@ class Invoice(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
-                'resend': {
+                'resend_wizard': {
                     'invisible': ((Eval('type') != 'out')
                         | ~Eval('state').in_(['posted', 'paid'])),
                     'depends': ['type', 'state'],
@@ -77,7 +77,17 @@ class Invoice(metaclass=PoolMeta):
         return any(provider_name(c, opts) for c in routing.Channel)
 
     @classmethod
-    @ModelView.button
+    @ModelView.button_action('choo_multikanal.wizard_resend')
+    def resend_wizard(cls, invoices):
+        pass
+
+    def last_delivery_channel(self):
+        "Return the channel of the invoice's latest delivery"
+        if self.deliveries:
+            return max(self.deliveries, key=lambda d: d.id).channel
+        return self.delivery_channel
+
+    @classmethod
     def resend(cls, invoices, channels=None):
         "Send the invoices again, by their channel or the one given"
         pool = Pool()
