@@ -336,6 +336,7 @@ class Delivery(ModelSQL, ModelView):
         if RANK[status] > RANK[self.state] or status in REFUSED:
             self.state = status
             self.status_at = naive(report.at)
+            self.next_attempt = None
             if report.reference:
                 self.reference = report.reference
             if status in REFUSED:
@@ -400,7 +401,7 @@ class Delivery(ModelSQL, ModelView):
                     cls._poll_since(provider, name)
                 else:
                     cls._poll_keys(provider, name)
-        cls._fall_back_overdue(opts)
+            cls._fall_back_overdue(providers, opts)
 
     @classmethod
     def _poll_since(cls, provider, name):
@@ -433,7 +434,7 @@ class Delivery(ModelSQL, ModelView):
             cls.apply_reports(page.reports)
 
     @classmethod
-    def _fall_back_overdue(cls, opts):
+    def _fall_back_overdue(cls, providers, opts):
         "Move to their next channel the deliveries unconfirmed too long"
         within = setup.confirm_within(opts)
         moment = utc_now()
@@ -446,9 +447,19 @@ class Delivery(ModelSQL, ModelView):
             if overdue(StatusReport(
                     d.key, Status(d.state), aware(d.status_at),
                     Channel(d.channel)), moment, within)]
+        for delivery in late:
+            if delivery.state == 'queued':
+                delivery._cancel(providers.get(delivery.provider))
         return cls._fall_back(late, gettext(
                 'choo_multikanal.msg_delivery_overdue',
                 hours=within.total_seconds() / 3600))
+
+    def _cancel(self, provider):
+        "Withdraw the document still queued at the provider, if it can be"
+        try:
+            provider.cancel(self.key)
+        except DistributionError as error:
+            logger.warning("a document not withdrawn (%s)", error.code)
 
     @classmethod
     def due(cls, domain=None):
@@ -466,9 +477,17 @@ class Delivery(ModelSQL, ModelView):
     def run_scheduled(cls):
         "Poll the providers and queue the deliveries due"
         cls.poll()
-        due = cls.due()
-        if due:
-            cls.check_providers(due)
+        opts = options()
+        due, skipped = [], 0
+        for delivery in cls.due():
+            if setup.provider_name(Channel(delivery.channel), opts):
+                due.append(delivery)
+            else:
+                skipped += 1
+        if skipped:
+            logger.warning(
+                "%d deliveries wait for a provider of their channel",
+                skipped)
         cls.queue(due)
 
 
