@@ -8,11 +8,10 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
 
 from . import providers as setup
 from .distribution import (
-    FINAL, DistributionError, FinalError, InvalidDocument, Status,
+    DistributionError, FinalError, InvalidDocument, Status,
     StatusReport, TransientError, document_key, fallback_channel, overdue,
     utc_now)
 from .exceptions import DeliveryProviderError
@@ -206,7 +205,29 @@ class Delivery(ModelSQL, ModelView):
     @classmethod
     def _submit(cls, provider, name, deliveries, policy):
         "Submit the documents of the deliveries, return the events"
-        events, documents, ready = [], [], []
+        ready, documents, events = cls._documents(deliveries)
+        # SMTP answers one message at a time: a transient error then
+        # leaves the messages before it sent and known.
+        size = 1 if name == setup.SMTP else max(len(ready), 1)
+        for start in range(0, len(ready), size):
+            try:
+                receipts = provider.submit(documents[start:start + size])
+            except (TransientError, FinalError) as error:
+                events += cls._failed_submission(
+                    ready[start:], error, policy)
+                logger.warning(
+                    "%s: %d deliveries not submitted (%s)", name,
+                    len(ready) - start, error.code)
+                break
+            for delivery, receipt in zip(ready[start:], receipts):
+                events += delivery._receive(receipt)
+        logger.info("%s: %d documents submitted", name, len(ready))
+        return events
+
+    @classmethod
+    def _documents(cls, deliveries):
+        "Return the deliveries ready, their documents and refusal events"
+        ready, documents, events = [], [], []
         for delivery in deliveries:
             try:
                 documents.append(delivery.get_document())
@@ -215,31 +236,17 @@ class Delivery(ModelSQL, ModelView):
                     getattr(error, 'message', None) or str(error))
             else:
                 ready.append(delivery)
+        return ready, documents, events
 
-        # SMTP answers one message at a time: a transient error then
-        # leaves the messages before it sent and known.
-        size = 1 if name == setup.SMTP else max(len(ready), 1)
-        for start in range(0, len(ready), size):
-            part = ready[start:start + size]
-            try:
-                receipts = provider.submit(documents[start:start + size])
-            except TransientError as error:
-                for delivery in ready[start:]:
-                    events += delivery._postpone(error, policy)
-                logger.warning(
-                    "%s: %d deliveries postponed (%s)", name,
-                    len(ready) - start, error.code)
-                break
-            except FinalError as error:
-                for delivery in ready[start:]:
-                    events += delivery._fail(str(error))
-                logger.warning(
-                    "%s: %d deliveries failed (%s)", name,
-                    len(ready) - start, error.code)
-                break
-            for delivery, receipt in zip(part, receipts):
-                events += delivery._receive(receipt)
-        logger.info("%s: %d documents submitted", name, len(ready))
+    @classmethod
+    def _failed_submission(cls, deliveries, error, policy):
+        "Postpone the deliveries after a transient error, else fail them"
+        events = []
+        for delivery in deliveries:
+            if error.retryable:
+                events += delivery._postpone(error, policy)
+            else:
+                events += delivery._fail(str(error))
         return events
 
     @classmethod
