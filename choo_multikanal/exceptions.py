@@ -32,3 +32,7 @@ class EhfCurrencyError(EhfError):
 
 class EhfAmountError(EhfError):
     pass
+
+
+class EhfRuleError(EhfError):
+    pass
