@@ -5,7 +5,8 @@ note has negative quantities and amounts, prices are positive.  build()
 writes it as UBL 2.1 with the Norwegian rules: the organisation number
 as Peppol address (scheme 0192), ``NO<orgnr>MVA`` as VAT id,
 Foretaksregisteret where the issuer is registered there, VAT computed and
-rounded once per category from the line amounts, the KID as PaymentID.
+rounded once per category from the line amounts (or the VAT booked, when
+the document gives it), the KID as PaymentID.
 
 >>> vat_amount(Decimal('2088.66'), Decimal('25'))
 Decimal('522.17')
