@@ -213,8 +213,8 @@ class Invoice(metaclass=PoolMeta):
         return Decimal(0)
 
     def _get_ehf_exemption_reason(self, category, tax):
-        "Return why the category charges no VAT, None for a VAT category"
-        if category == ehf.VatCategory.STANDARD:
+        "Return why the category charges no VAT, None if the rules want none"
+        if category in {ehf.VatCategory.STANDARD, ehf.VatCategory.ZERO}:
             return None
         if category == ehf.VatCategory.OUTSIDE:
             return gettext(
