@@ -942,23 +942,33 @@ def _note_block(text: str) -> _Block:
         functools.partial(_draw_note, lines))
 
 
-def _flow(content: _Content) -> list[_Block]:
+def _table(content: _Content) -> list[_Block]:
     rows = _row_blocks(content.table, content.rows)
-    blocks = [_heading(content.table, rows[0].height if rows else 0.0)]
-    blocks += rows
-    blocks.append(_Block(3 * mm, lambda canvas, top: None))
+    return [_heading(content.table, rows[0].height if rows else 0.0),
+        *rows]
+
+
+def _tail(content: _Content) -> list[_Block]:
+    """Return the blocks kept together after the table: totals, notes."""
+    blocks = [_Block(3 * mm, lambda canvas, top: None)]
     if content.summary[1]:
         blocks.append(_summary_block(*content.summary))
     blocks += [_note_block(note) for note in content.notes]
     return blocks
 
 
-def _paginate(blocks: Sequence[_Block],
-        payment: bool) -> list[list[tuple[_Block, float]]]:
-    """Return the blocks of each page with their top edges."""
-    pages: list[list[tuple[_Block, float]]] = [[]]
+Pages = list[list[tuple[_Block, float]]]
+
+
+def _paginate(table: Sequence[_Block], tail: Sequence[_Block],
+        payment: bool) -> Pages:
+    """Return the blocks of each page with their top edges.
+
+    The tail and the payment block go together on the last page.
+    """
+    pages: Pages = [[]]
     y = FIRST_TOP
-    for block in blocks:
+    for block in table:
         if y - block.height - block.keep < BOTTOM:
             pages.append([])
             y = NEXT_TOP
@@ -967,8 +977,14 @@ def _paginate(blocks: Sequence[_Block],
                 y -= pages[-1][-1][0].height
         pages[-1].append((block, y))
         y -= block.height
-    if payment and y < PAYMENT_TOP + 4 * mm:
+
+    floor = PAYMENT_TOP + 4 * mm if payment else BOTTOM
+    if y - sum(block.height for block in tail) < floor:
         pages.append([])
+        y = NEXT_TOP
+    for block in tail:
+        pages[-1].append((block, y))
+        y -= block.height
     return pages
 
 
@@ -998,7 +1014,8 @@ def _draw(content: _Content, letter: Letter) -> bytes:
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
     canvas.setTitle(f"{content.title} {content.fields[0][1]}")
     canvas.setAuthor(content.issuer[0])
-    pages = _paginate(_flow(content), content.payment is not None)
+    pages = _paginate(_table(content), _tail(content),
+        content.payment is not None)
     for number, blocks in enumerate(pages, 1):
         if number == 1:
             _draw_first_header(canvas, content, letter.logo)
