@@ -297,15 +297,22 @@ def test_foreign_address_and_no_kid() -> None:
     assert "Oppgi KID" not in found
 
 
-@pytest.mark.parametrize('form', ['PNG', 'JPEG'])
-def test_logo(form: str) -> None:
-    """The logo is drawn once, at the letterhead."""
+@pytest.mark.parametrize('form, mode', [
+        ('PNG', 'RGB'), ('PNG', 'RGBA'), ('PNG', 'P'), ('JPEG', 'L')])
+def test_logo(form: str, mode: str) -> None:
+    """The logo is drawn once, at the letterhead, its pixels kept."""
     picture = io.BytesIO()
-    Image.new('RGB', (300, 100), (200, 30, 40)).save(picture, form)
+    Image.new(mode, (300, 100), 'red').save(picture, form)
     letter = dataclasses.replace(LETTER, logo=picture.getvalue())
-    reader = PdfReader(io.BytesIO(pdf.render(invoice(), letter)))
+    first, second = (PdfReader(io.BytesIO(pdf.render(document, letter)))
+        for document in (invoice(), credit_note()))
 
-    assert len(reader.pages[0].images) == 1
+    for reader in (first, second):
+        [image] = reader.pages[0].images
+        assert image.image is not None
+        assert image.image.size == (300, 100)
+        red = image.image.convert('RGB').getpixel((150, 50))
+        assert red == ((255, 0, 0) if mode != 'L' else (76, 76, 76))
 
 
 def test_receiver_in_envelope_window() -> None:
