@@ -27,6 +27,7 @@ import enum
 import functools
 import hashlib
 import io
+import unicodedata
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -796,13 +797,42 @@ class _Block:
     keep: float = 0.0  # more room that must follow on the same page
 
 
+# Letters of Sámi names that decompose to no base letter
+_BASE_LETTERS = str.maketrans('ĐđŊŋŦŧ', 'DdNnTt')
+
+
+def _printable(text: str) -> str:
+    """Return *text* with what Helvetica lacks replaced by base letters.
+
+    The standard PDF fonts hold Windows-1252 only; reportlab would draw
+    a black square for the rest.
+
+    >>> _printable('Áile Čuođđa – Ŋ…')
+    'Áile Cuodda – N…'
+    """
+    try:
+        text.encode('cp1252')
+        return text
+    except UnicodeEncodeError:
+        return ''.join(map(_printable_letter, text))
+
+
+def _printable_letter(letter: str) -> str:
+    try:
+        return letter.encode('cp1252').decode('cp1252')
+    except UnicodeEncodeError:
+        base = unicodedata.normalize(
+            'NFKD', letter.translate(_BASE_LETTERS))[:1]
+        return base if base.isascii() and base.isprintable() else '?'
+
+
 def _text(canvas: Canvas, x: float, y: float, text: str, font: str = FONT,
         size: float = SIZE, right: bool = False) -> None:
     canvas.setFont(font, size)
     if right:
-        canvas.drawRightString(x, y, text)
+        canvas.drawRightString(x, y, _printable(text))
     else:
-        canvas.drawString(x, y, text)
+        canvas.drawString(x, y, _printable(text))
 
 
 def _lines(canvas: Canvas, x: float, top: float, lines: Sequence[str],

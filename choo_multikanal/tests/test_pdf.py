@@ -297,6 +297,15 @@ def test_foreign_address_and_no_kid() -> None:
     assert "Oppgi KID" not in found
 
 
+def test_sami_letters_fall_back_to_their_base() -> None:
+    """Letters beyond the standard fonts print as base letters."""
+    customer = dataclasses.replace(CUSTOMER, name="Áile Čuođđa Ŋŋ")
+    found = text(invoice(customer=customer))
+
+    assert has(found, "Áile Cuodda Nn")
+    assert "■" not in found
+
+
 @pytest.mark.parametrize('form, mode', [
         ('PNG', 'RGB'), ('PNG', 'RGBA'), ('PNG', 'P'), ('JPEG', 'L')])
 def test_logo(form: str, mode: str) -> None:
