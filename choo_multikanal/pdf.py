@@ -126,7 +126,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "purringen."),
         'notice_text': (
             "Vi har ikke mottatt betaling av fakturaen nedenfor. "
-            "Dette er et varsel om inkasso etter inkassoloven § 9."),
+            "Dette er et inkassovarsel etter inkassoloven § 9."),
         'notice_warning': (
             "Blir kravet ikke betalt innen 14 dager etter at dette "
             "varselet ble sendt, det vil si innen {due}, vil det bli "
@@ -436,6 +436,7 @@ class _Body:
     totals: tuple[_Row, ...]
     notes: tuple[str, ...]
     payment: _Payment | None
+    intro: tuple[str, ...] = ()  # paragraphs before the table
 
 
 @dataclasses.dataclass(frozen=True)
@@ -684,11 +685,13 @@ def _claim_rows(document: ehf.Document, reminder: Reminder,
     return tuple(rows)
 
 
-def _reminder_notes(reminder: Reminder, texts: _Texts) -> tuple[str, ...]:
+def _reminder_texts(reminder: Reminder,
+        texts: _Texts) -> tuple[str, str | None]:
+    """Return the paragraph before the claim and the one after it."""
     due = texts.date(reminder.due_date)
     if reminder.level is ReminderLevel.NOTICE_OF_COLLECTION:
-        return (texts['notice_text'], texts['notice_warning'].format(due=due))
-    return (texts['reminder_text'].format(due=due),)
+        return texts['notice_text'], texts['notice_warning'].format(due=due)
+    return texts['reminder_text'].format(due=due), None
 
 
 def _notes(document: ehf.Document, letter: Letter, totals: ehf.Totals,
@@ -730,11 +733,13 @@ def _reminder_body(document: ehf.Document, reminder: Reminder,
     if document.type is ehf.DocumentType.CREDIT_NOTE:
         raise NotPayable(
             f"Credit note {document.number!r} cannot be reminded of.")
+    intro, warning = _reminder_texts(reminder, texts)
     return _Body(
         table=_Table((texts['description'], texts['amount']),
             CLAIM_TABLE, (False, True), wrap=150),
         rows=_claim_rows(document, reminder, totals.payable, texts),
-        vat=(), totals=(), notes=_reminder_notes(reminder, texts),
+        vat=(), totals=(), intro=(intro,),
+        notes=(warning,) if warning else (),
         payment=_payment(
             document, reminder.total, reminder.due_date, texts))
 
@@ -885,7 +890,8 @@ def _draw_first_header(canvas: Canvas, content: _Content,
             BOLD if index == 0 else FONT, right=True)
     _lines(canvas, LEFT, HEIGHT - 50 * MM, content.receiver, 10.0, BOLD,
         5 * MM)
-    _text(canvas, 118 * MM, HEIGHT - 50 * MM - 16, content.title, BOLD, 16)
+    _text(canvas, 118 * MM, HEIGHT - 50 * MM - 16, content.title, BOLD,
+        _fit(content.title, RIGHT - 118 * MM, 16))
     top = HEIGHT - 58 * MM
     for index, (label, value) in enumerate(content.fields):
         y = top - SIZE - index * LEADING
@@ -1007,7 +1013,9 @@ def _note_block(text: str) -> _Block:
 
 def _table(body: _Body) -> list[_Block]:
     rows = _row_blocks(body.table, body.rows)
-    return [_heading(body.table, rows[0].height if rows else 0.0), *rows]
+    return [
+        *(_note_block(text) for text in body.intro),
+        _heading(body.table, rows[0].height if rows else 0.0), *rows]
 
 
 def _tail(body: _Body) -> list[_Block]:
