@@ -444,6 +444,7 @@ class _Content:
     """Everything the letter prints, as text, before it is laid out."""
 
     title: str
+    number: str  # the document's, or the reminded invoice's
     issuer: tuple[str, ...]
     receiver: tuple[str, ...]
     fields: tuple[tuple[str, str], ...]
@@ -762,12 +763,14 @@ def _content(document: ehf.Document, letter: Letter) -> _Content:
     texts = _Texts(letter.language, document.currency)
     breakdown = ehf.vat_breakdown(document)
     totals = ehf.totals(document, breakdown)
+    number = document.number
     if letter.reminder:
         body = _reminder_body(document, letter.reminder, totals, texts)
+        number = _invoice_number(document, letter.reminder)
     else:
         body = _document_body(document, letter, breakdown, totals, texts)
     return _Content(
-        title=texts[_title(document, letter)],
+        title=texts[_title(document, letter)], number=number,
         issuer=_issuer(document.supplier, texts),
         receiver=_receiver(document.customer),
         fields=_fields(document, letter, texts), body=body,
@@ -902,9 +905,8 @@ def _draw_first_header(canvas: Canvas, content: _Content,
 def _draw_next_header(canvas: Canvas, content: _Content) -> None:
     top = HEIGHT - 14 * MM
     _text(canvas, LEFT, top - SIZE, content.issuer[0], BOLD)
-    number = content.fields[0][1]
     _text(canvas, RIGHT, top - SIZE,
-        f"{content.title} {number} ({content.continued})",
+        f"{content.title} {content.number} ({content.continued})",
         BOLD, right=True)
 
 
@@ -1083,7 +1085,7 @@ def _fit(text: str, width: float, size: float = 12.0) -> float:
 def _draw(content: _Content, letter: Letter) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
-    canvas.setTitle(f"{content.title} {content.fields[0][1]}")
+    canvas.setTitle(f"{content.title} {content.number}")
     canvas.setAuthor(content.issuer[0])
     body = content.body
     pages = _paginate(_table(body), _tail(body), body.payment is not None)

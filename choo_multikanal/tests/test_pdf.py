@@ -208,6 +208,10 @@ def test_reminder(language: str, expected: list[str]) -> None:
     assert has(found, *expected)
     assert "inkasso" not in found.lower()
     assert "Sum eks. mva" not in found
+    reader = PdfReader(io.BytesIO(pdf.render(invoice(), dataclasses.replace(
+                    LETTER, language=language, reminder=reminder()))))
+    assert reader.metadata is not None
+    assert reader.metadata.title == f"{expected[0]} 2026-42"
 
 
 @pytest.mark.parametrize('language, expected', [
@@ -232,6 +236,15 @@ def test_notice_of_collection(language: str, expected: list[str]) -> None:
 
     assert has(found, *expected)
     assert has(found, "1234.56.78903", "0010042000425")
+
+
+def test_reminder_of_avtalegiro_debit_has_payment_block() -> None:
+    """A debit that failed is paid by hand: the reminder says how."""
+    found = text(invoice(), dataclasses.replace(
+            LETTER, avtalegiro=True, reminder=reminder()))
+
+    assert has(found, "Kontonummer 1234.56.78903", "Beløp NOK 1 411,90")
+    assert "trekkes fra kontoen" not in found
 
 
 def test_notice_of_collection_needs_14_days() -> None:
@@ -354,9 +367,10 @@ LINE_SETS = st.lists(
 
 
 @settings(max_examples=40, deadline=None)
-@given(LINE_SETS, st.booleans())
+@given(LINE_SETS, st.booleans(), st.sampled_from(['nb', 'en']))
 def test_printed_amount_to_pay_is_the_ehf_payable(
-        specs: list[tuple[str, str, str | None]], credit: bool) -> None:
+        specs: list[tuple[str, str, str | None]], credit: bool,
+        language: str) -> None:
     """The amount to pay printed is ehf.totals()'s, on every page set."""
     lines = [line(f"Linje {n}", *spec) for n, spec in enumerate(specs)]
     document = invoice(lines)
@@ -367,10 +381,13 @@ def test_printed_amount_to_pay_is_the_ehf_payable(
         document = invoice(lines, type=DocumentType.CREDIT_NOTE,
             billing_reference='2026-41')
     totals = ehf.totals(document, ehf.vat_breakdown(document))
-    label = "Til gode" if credit else "Å betale"
+    label = pdf.TEXTS[language]['credit' if credit else 'payable']
 
-    last = pages(document)[-1].splitlines()
+    last = pages(document, dataclasses.replace(
+            LETTER, language=language))[-1].splitlines()
     printed = last[last.index(label) + 1]
     assert printed.startswith('NOK ')
     amount = ''.join(printed.removeprefix('NOK ').split())
-    assert Decimal(amount.replace(',', '.')) == totals.payable
+    if language == 'nb':
+        amount = amount.replace(',', '.')
+    assert Decimal(amount.replace(',', '')) == totals.payable
