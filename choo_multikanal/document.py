@@ -1,3 +1,4 @@
+from collections import defaultdict
 from decimal import Decimal
 
 from stdnum.exceptions import ValidationError as NumberError
@@ -11,7 +12,7 @@ from trytond.transaction import Transaction
 from . import ehf, mapping, pdf
 from .exceptions import (
     EhfAmountError, EhfCurrencyError, EhfIssuerError, EhfPartyError,
-    EhfStateError, EhfVatError)
+    EhfRuleError, EhfStateError, EhfVatError)
 
 POSTED = {'posted', 'paid'}
 NOK = 'NOK'
@@ -36,6 +37,7 @@ class Invoice(metaclass=PoolMeta):
             kid=self.kid,
             prepaid=self._get_ehf_prepaid(),
             payment_terms=self._get_ehf_payment_terms(),
+            posted_vat=self._get_ehf_posted_vat(),
             **self._get_ehf_billing_reference())
         self._check_ehf_total(document)
         return document
@@ -54,7 +56,7 @@ class Invoice(metaclass=PoolMeta):
                     'choo_multikanal.msg_ehf_reference',
                     invoice=self.rec_name, party=self.party.rec_name))
         except (ehf.EhfError, NumberError) as exception:
-            raise EhfAmountError(gettext(
+            raise EhfRuleError(gettext(
                     'choo_multikanal.msg_ehf_invalid',
                     invoice=self.rec_name, error=str(exception)))
 
@@ -211,14 +213,28 @@ class Invoice(metaclass=PoolMeta):
         return Decimal(0)
 
     def _get_ehf_exemption_reason(self, category, tax):
-        "Return why the category charges no VAT, None for a VAT category"
-        if category == ehf.VatCategory.STANDARD:
+        "Return why the category charges no VAT, None if the rules want none"
+        if category in {ehf.VatCategory.STANDARD, ehf.VatCategory.ZERO}:
             return None
         if category == ehf.VatCategory.OUTSIDE:
             return gettext(
                 'choo_multikanal.msg_ehf_outside_vat',
                 self._get_delivery_language())
         return tax.legal_notice or tax.description or tax.name
+
+    def _get_ehf_posted_vat(self):
+        "Return the VAT booked per VAT category and percentage"
+        vat = defaultdict(Decimal)
+        for tax_line in self.taxes:
+            tax = tax_line.tax
+            try:
+                key = mapping.vat_category(
+                    tax.saft_code, self._get_ehf_rate(tax),
+                    bool(self.issuer.vat_registered))
+            except mapping.VatMappingError:
+                continue  # its lines are refused
+            vat[key] += tax_line.amount
+        return dict(vat)
 
     def _get_ehf_line_period(self, line):
         "Return the inclusive period the line bills, or its credited line's"
@@ -241,17 +257,17 @@ class Invoice(metaclass=PoolMeta):
         if self.currency.code == NOK:
             return None
         nok = Currency.search([('code', '=', NOK)], limit=1)
-        try:
-            if not nok:
-                raise RateError
+        if nok:
             with Transaction().set_context(date=self.currency_date):
-                return Currency.compute(
-                    self.currency, Decimal(1), nok[0], round=False)
-        except RateError:
-            raise EhfCurrencyError(gettext(
-                    'choo_multikanal.msg_ehf_nok_rate',
-                    invoice=self.rec_name, currency=self.currency.code,
-                    date=self.currency_date))
+                try:
+                    return Currency.compute(
+                        self.currency, Decimal(1), nok[0], round=False)
+                except RateError:
+                    pass
+        raise EhfCurrencyError(gettext(
+                'choo_multikanal.msg_ehf_nok_rate',
+                invoice=self.rec_name, currency=self.currency.code,
+                date=self.currency_date))
 
     def _get_ehf_prepaid(self):
         "Return what is paid of the invoice, credit applied included"

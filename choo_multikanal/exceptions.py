@@ -40,3 +40,7 @@ class EhfCurrencyError(EhfError):
 
 class EhfAmountError(EhfError):
     pass
+
+
+class EhfRuleError(EhfError):
+    pass

@@ -64,6 +64,8 @@ def percent(rate: Decimal) -> Decimal:
     Decimal('25')
     >>> percent(Decimal('0.1500'))
     Decimal('15')
+    >>> percent(Decimal('.10'))
+    Decimal('10')
     >>> percent(Decimal(0))
     Decimal('0')
     """

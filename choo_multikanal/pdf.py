@@ -20,17 +20,21 @@ collection (inkassovarsel, inkassoloven § 9).
 ('04.12.2026', '1 Jan 2026–31 Dec 2026')
 """
 
+import copy
 import dataclasses
 import datetime as dt
 import enum
 import functools
+import hashlib
 import io
+import unicodedata
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
+from PIL import Image
 from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.pdfbase.pdfdoc import PDFImageXObject
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from stdnum.no import kontonr, orgnr
@@ -122,7 +126,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "purringen."),
         'notice_text': (
             "Vi har ikke mottatt betaling av fakturaen nedenfor. "
-            "Dette er et varsel om inkasso etter inkassoloven § 9."),
+            "Dette er et inkassovarsel etter inkassoloven § 9."),
         'notice_warning': (
             "Blir kravet ikke betalt innen 14 dager etter at dette "
             "varselet ble sendt, det vil si innen {due}, vil det bli "
@@ -342,7 +346,7 @@ def format_rate(rate: Decimal, language: str = 'nb') -> str:
 
 
 def format_date(date: dt.date, language: str = 'nb') -> str:
-    """Return *date* as dd.mm.yyyy in Bokmål, as 4 Dec 2026 in English.
+    """Return *date* as dd.MM.yyyy in Bokmål, as 4 Dec 2026 in English.
 
     >>> format_date(dt.date(2026, 1, 9))
     '09.01.2026'
@@ -392,16 +396,16 @@ def format_orgnr(number: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class _Table:
-    """Columns: heading, right edge or left edge (mm), right-aligned."""
+    """Columns: heading, right edge or left edge (MM), right-aligned."""
 
     headings: tuple[str, ...]
     edges: tuple[float, ...]
     right: tuple[bool, ...]
-    wrap: float  # width of the first column, mm
+    wrap: float  # width of the first column, MM
 
     @property
     def width(self) -> float:
-        """Return the width from the first edge to the last, in mm."""
+        """Return the width from the first edge to the last, in MM."""
         return self.edges[-1] - self.edges[0]
 
 
@@ -423,18 +427,28 @@ class _Payment:
 
 
 @dataclasses.dataclass(frozen=True)
+class _Body:
+    """The table, the VAT and totals, the notes and the payment block."""
+
+    table: _Table
+    rows: tuple[_Row, ...]
+    vat: tuple[_Row, ...]
+    totals: tuple[_Row, ...]
+    notes: tuple[str, ...]
+    payment: _Payment | None
+    intro: tuple[str, ...] = ()  # paragraphs before the table
+
+
+@dataclasses.dataclass(frozen=True)
 class _Content:
     """Everything the letter prints, as text, before it is laid out."""
 
     title: str
+    number: str  # the document's, or the reminded invoice's
     issuer: tuple[str, ...]
     receiver: tuple[str, ...]
     fields: tuple[tuple[str, str], ...]
-    table: _Table
-    rows: tuple[_Row, ...]
-    summary: tuple[tuple[_Row, ...], tuple[_Row, ...]]  # VAT, totals
-    notes: tuple[str, ...]
-    payment: _Payment | None
+    body: _Body
     contact: str
     page: str  # 'Side {page} av {pages}'
     continued: str
@@ -672,11 +686,13 @@ def _claim_rows(document: ehf.Document, reminder: Reminder,
     return tuple(rows)
 
 
-def _reminder_notes(reminder: Reminder, texts: _Texts) -> tuple[str, ...]:
+def _reminder_texts(reminder: Reminder,
+        texts: _Texts) -> tuple[str, str | None]:
+    """Return the paragraph before the claim and the one after it."""
     due = texts.date(reminder.due_date)
     if reminder.level is ReminderLevel.NOTICE_OF_COLLECTION:
-        return (texts['notice_text'], texts['notice_warning'].format(due=due))
-    return (texts['reminder_text'].format(due=due),)
+        return texts['notice_text'], texts['notice_warning'].format(due=due)
+    return texts['reminder_text'].format(due=due), None
 
 
 def _notes(document: ehf.Document, letter: Letter, totals: ehf.Totals,
@@ -713,55 +729,68 @@ def _payment(document: ehf.Document, amount: Decimal,
         hint=texts['kid_hint'] if document.kid else None)
 
 
+def _reminder_body(document: ehf.Document, reminder: Reminder,
+        totals: ehf.Totals, texts: _Texts) -> _Body:
+    if document.type is ehf.DocumentType.CREDIT_NOTE:
+        raise NotPayable(
+            f"Credit note {document.number!r} cannot be reminded of.")
+    intro, warning = _reminder_texts(reminder, texts)
+    return _Body(
+        table=_Table((texts['description'], texts['amount']),
+            CLAIM_TABLE, (False, True), wrap=150),
+        rows=_claim_rows(document, reminder, totals.payable, texts),
+        vat=(), totals=(), intro=(intro,),
+        notes=(warning,) if warning else (),
+        payment=_payment(
+            document, reminder.total, reminder.due_date, texts))
+
+
+def _document_body(document: ehf.Document, letter: Letter,
+        breakdown: Sequence[ehf.VatBreakdown], totals: ehf.Totals,
+        texts: _Texts) -> _Body:
+    payment = None
+    if document.type is ehf.DocumentType.INVOICE and not letter.avtalegiro:
+        payment = _payment(
+            document, totals.payable, document.due_date, texts)
+    return _Body(
+        table=_line_table(texts), rows=_line_rows(document, texts),
+        vat=_vat_rows(breakdown, texts),
+        totals=_total_rows(document, totals, texts),
+        notes=_notes(document, letter, totals, texts), payment=payment)
+
+
 def _content(document: ehf.Document, letter: Letter) -> _Content:
     texts = _Texts(letter.language, document.currency)
     breakdown = ehf.vat_breakdown(document)
     totals = ehf.totals(document, breakdown)
-    reminder = letter.reminder
-    credit_note = document.type is ehf.DocumentType.CREDIT_NOTE
-    if reminder and credit_note:
-        raise NotPayable(
-            f"Credit note {document.number!r} cannot be reminded of.")
-
-    if reminder:
-        table = _Table((texts['description'], texts['amount']),
-            CLAIM_TABLE, (False, True), wrap=150)
-        rows = _claim_rows(document, reminder, totals.payable, texts)
-        summary: tuple[tuple[_Row, ...], tuple[_Row, ...]] = ((), ())
-        notes = _reminder_notes(reminder, texts)
-        payment = _payment(document, reminder.total, reminder.due_date,
-            texts)
+    number = document.number
+    if letter.reminder:
+        body = _reminder_body(document, letter.reminder, totals, texts)
+        number = _invoice_number(document, letter.reminder)
     else:
-        table = _line_table(texts)
-        rows = _line_rows(document, texts)
-        summary = (_vat_rows(breakdown, texts),
-            _total_rows(document, totals, texts))
-        notes = _notes(document, letter, totals, texts)
-        payment = None if credit_note or letter.avtalegiro else _payment(
-            document, totals.payable, document.due_date, texts)
-
+        body = _document_body(document, letter, breakdown, totals, texts)
     return _Content(
-        title=texts[_title(document, letter)],
+        title=texts[_title(document, letter)], number=number,
         issuer=_issuer(document.supplier, texts),
         receiver=_receiver(document.customer),
-        fields=_fields(document, letter, texts),
-        table=table, rows=rows, summary=summary, notes=notes,
-        payment=payment, contact=_contact(letter, texts),
-        page=texts['page'], continued=texts['continued'])
+        fields=_fields(document, letter, texts), body=body,
+        contact=_contact(letter, texts), page=texts['page'],
+        continued=texts['continued'])
 
 
+MM = 72 / 25.4  # points in a millimetre
 WIDTH, HEIGHT = A4
 FONT = 'Helvetica'
 BOLD = 'Helvetica-Bold'
 SIZE = 9.0
 SMALL = 7.5
-LEADING = 4.4 * mm
-ROW_LEADING = 4.0 * mm
-LEFT, RIGHT = 20 * mm, 190 * mm
-FIRST_TOP = HEIGHT - 108 * mm  # where the flow starts on page one
-NEXT_TOP = HEIGHT - 32 * mm
-BOTTOM = 22 * mm  # the flow stops above the footer
-PAYMENT_TOP = 66 * mm  # the payment block's top edge on the last page
+LEADING = 4.4 * MM
+ROW_LEADING = 4.0 * MM
+LEFT, RIGHT = 20 * MM, 190 * MM
+FIRST_TOP = HEIGHT - 108 * MM  # where the flow starts on page one
+NEXT_TOP = HEIGHT - 32 * MM
+BOTTOM = 22 * MM  # the flow stops above the footer
+PAYMENT_TOP = 66 * MM  # the payment block's top edge on the last page
 GREY = (0.93, 0.93, 0.93)
 DARK = (0.35, 0.35, 0.35)
 
@@ -776,13 +805,42 @@ class _Block:
     keep: float = 0.0  # more room that must follow on the same page
 
 
+# Letters of Sámi names that decompose to no base letter
+_BASE_LETTERS = str.maketrans('ĐđŊŋŦŧ', 'DdNnTt')
+
+
+def _printable(text: str) -> str:
+    """Return *text* with what Helvetica lacks replaced by base letters.
+
+    The standard PDF fonts hold Windows-1252 only; reportlab would draw
+    a black square for the rest.
+
+    >>> _printable('Áile Čuođđa – Ŋ…')
+    'Áile Cuodda – N…'
+    """
+    try:
+        text.encode('cp1252')
+        return text
+    except UnicodeEncodeError:
+        return ''.join(map(_printable_letter, text))
+
+
+def _printable_letter(letter: str) -> str:
+    try:
+        return letter.encode('cp1252').decode('cp1252')
+    except UnicodeEncodeError:
+        base = unicodedata.normalize(
+            'NFKD', letter.translate(_BASE_LETTERS))[:1]
+        return base if base.isascii() and base.isprintable() else '?'
+
+
 def _text(canvas: Canvas, x: float, y: float, text: str, font: str = FONT,
         size: float = SIZE, right: bool = False) -> None:
     canvas.setFont(font, size)
     if right:
-        canvas.drawRightString(x, y, text)
+        canvas.drawRightString(x, y, _printable(text))
     else:
-        canvas.drawString(x, y, text)
+        canvas.drawString(x, y, _printable(text))
 
 
 def _lines(canvas: Canvas, x: float, top: float, lines: Sequence[str],
@@ -793,49 +851,62 @@ def _lines(canvas: Canvas, x: float, top: float, lines: Sequence[str],
             first if index == 0 else FONT, size)
 
 
+@functools.lru_cache(maxsize=4096)
 def _wrap(text: str, width: float, size: float = SIZE,
-        font: str = FONT) -> list[str]:
-    return simpleSplit(text, font, size, width) or ['']
+        font: str = FONT) -> tuple[str, ...]:
+    return tuple(simpleSplit(text, font, size, width)) or ('',)
 
 
 @functools.lru_cache(maxsize=8)
-def _image(logo: bytes) -> ImageReader:
-    """Return one reader per logo, so its pixels are decoded once."""
-    return ImageReader(io.BytesIO(logo))
+def _logo(logo: bytes) -> PDFImageXObject:
+    """Return *logo* on white, decoded and compressed once for all."""
+    picture = Image.open(io.BytesIO(logo))
+    white = Image.new('RGBA', picture.size, 'white')
+    flat = Image.alpha_composite(white, picture.convert('RGBA'))
+    name = 'logo' + hashlib.sha256(logo).hexdigest()[:16]
+    return PDFImageXObject(name, ImageReader(flat.convert('RGB')))
 
 
 def _draw_logo(canvas: Canvas, logo: bytes) -> None:
-    image = _image(logo)
-    width, height = image.getSize()
-    scale = min(55 * mm / width, 22 * mm / height)
-    canvas.drawImage(image, LEFT, HEIGHT - 14 * mm - height * scale,
-        width * scale, height * scale, mask='auto')
+    # drawImage() would compress the pixels again for every letter; the
+    # copy carries this document's object number
+    image = copy.copy(_logo(logo))
+    document = canvas._doc
+    document.Reference(image, document.getXObjectName(image.name))
+    document.addForm(image.name, image)
+    scale = min(55 * MM / image.width, 22 * MM / image.height)
+    width, height = image.width * scale, image.height * scale
+    canvas.saveState()
+    canvas.translate(LEFT, HEIGHT - 14 * MM - height)
+    canvas.scale(width, height)
+    canvas.doForm(image.name)
+    canvas.restoreState()
 
 
 def _draw_first_header(canvas: Canvas, content: _Content,
         logo: bytes | None) -> None:
     if logo:
         _draw_logo(canvas, logo)
-    top = HEIGHT - 14 * mm
+    top = HEIGHT - 14 * MM
     for index, line in enumerate(content.issuer):
         _text(canvas, RIGHT, top - SIZE - index * LEADING, line,
             BOLD if index == 0 else FONT, right=True)
-    _lines(canvas, LEFT, HEIGHT - 50 * mm, content.receiver, 10.0, BOLD,
-        5 * mm)
-    _text(canvas, 118 * mm, HEIGHT - 50 * mm - 16, content.title, BOLD, 16)
-    top = HEIGHT - 58 * mm
+    _lines(canvas, LEFT, HEIGHT - 50 * MM, content.receiver, 10.0, BOLD,
+        5 * MM)
+    _text(canvas, 118 * MM, HEIGHT - 50 * MM - 16, content.title, BOLD,
+        _fit(content.title, RIGHT - 118 * MM, 16))
+    top = HEIGHT - 58 * MM
     for index, (label, value) in enumerate(content.fields):
         y = top - SIZE - index * LEADING
-        _text(canvas, 118 * mm, y, label, FONT, SIZE)
+        _text(canvas, 118 * MM, y, label, FONT, SIZE)
         _text(canvas, RIGHT, y, value, BOLD, SIZE, right=True)
 
 
 def _draw_next_header(canvas: Canvas, content: _Content) -> None:
-    top = HEIGHT - 14 * mm
+    top = HEIGHT - 14 * MM
     _text(canvas, LEFT, top - SIZE, content.issuer[0], BOLD)
-    number = content.fields[0][1]
     _text(canvas, RIGHT, top - SIZE,
-        f"{content.title} {number} ({content.continued})",
+        f"{content.title} {content.number} ({content.continued})",
         BOLD, right=True)
 
 
@@ -843,29 +914,29 @@ def _draw_footer(canvas: Canvas, content: _Content, page: int,
         pages: int) -> None:
     canvas.setStrokeColorRGB(*DARK)
     canvas.setLineWidth(0.3)
-    canvas.line(LEFT, 16 * mm, RIGHT, 16 * mm)
-    _text(canvas, LEFT, 11 * mm, content.contact, FONT, SMALL)
-    _text(canvas, RIGHT, 11 * mm,
+    canvas.line(LEFT, 16 * MM, RIGHT, 16 * MM)
+    _text(canvas, LEFT, 11 * MM, content.contact, FONT, SMALL)
+    _text(canvas, RIGHT, 11 * MM,
         content.page.format(page=page, pages=pages), FONT, SMALL,
         right=True)
 
 
 def _draw_cells(canvas: Canvas, table: _Table, top: float,
         cells: Sequence[str], font: str, size: float = 8.5) -> None:
-    first = _wrap(cells[0], table.wrap * mm, size, font)
-    _lines(canvas, table.edges[0] * mm, top, first, size, font,
+    first = _wrap(cells[0], table.wrap * MM, size, font)
+    _lines(canvas, table.edges[0] * MM, top, first, size, font,
         ROW_LEADING)
     for text, edge, right in zip(cells[1:], table.edges[1:],
             table.right[1:]):
-        _text(canvas, edge * mm, top - size, text, font, size, right)
+        _text(canvas, edge * MM, top - size, text, font, size, right)
 
 
 def _row_height(table: _Table, row: _Row) -> float:
-    lines = len(_wrap(row.cells[0], table.wrap * mm, 8.5,
+    lines = len(_wrap(row.cells[0], table.wrap * MM, 8.5,
             BOLD if row.bold else FONT))
     if row.note:
-        lines += len(_wrap(row.note, table.width * mm, SMALL))
-    return lines * ROW_LEADING + 1.2 * mm
+        lines += len(_wrap(row.note, table.width * MM, SMALL))
+    return lines * ROW_LEADING + 1.2 * MM
 
 
 def _draw_row(table: _Table, row: _Row, canvas: Canvas,
@@ -873,24 +944,24 @@ def _draw_row(table: _Table, row: _Row, canvas: Canvas,
     font = BOLD if row.bold else FONT
     _draw_cells(canvas, table, top, row.cells, font)
     if row.note:
-        first = len(_wrap(row.cells[0], table.wrap * mm, 8.5, font))
+        first = len(_wrap(row.cells[0], table.wrap * MM, 8.5, font))
         canvas.setFillColorRGB(*DARK)
-        _lines(canvas, table.edges[0] * mm, top - first * ROW_LEADING,
-            _wrap(row.note, table.width * mm, SMALL), SMALL, FONT,
+        _lines(canvas, table.edges[0] * MM, top - first * ROW_LEADING,
+            _wrap(row.note, table.width * MM, SMALL), SMALL, FONT,
             ROW_LEADING)
         canvas.setFillColorRGB(0, 0, 0)
 
 
 def _draw_heading(table: _Table, canvas: Canvas, top: float) -> None:
     canvas.setFillColorRGB(*GREY)
-    canvas.rect(LEFT - 1.5 * mm, top - 5.5 * mm,
-        RIGHT - LEFT + 3 * mm, 5.5 * mm, stroke=0, fill=1)
+    canvas.rect(LEFT - 1.5 * MM, top - 5.5 * MM,
+        RIGHT - LEFT + 3 * MM, 5.5 * MM, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
-    _draw_cells(canvas, table, top - 1 * mm, table.headings, BOLD, 8)
+    _draw_cells(canvas, table, top - 1 * MM, table.headings, BOLD, 8)
 
 
 def _heading(table: _Table, keep: float = 0.0) -> _Block:
-    return _Block(7 * mm, functools.partial(_draw_heading, table),
+    return _Block(7 * MM, functools.partial(_draw_heading, table),
         keep=keep)
 
 
@@ -912,14 +983,14 @@ def _draw_summary(vat: Sequence[_Row], totals: Sequence[_Row],
     canvas.setStrokeColorRGB(*DARK)
     canvas.setLineWidth(0.5)
     canvas.line(LEFT, top, RIGHT, top)
-    y = top - 2 * mm
+    y = top - 2 * MM
     for row in vat:
         _draw_row(SUMMARY_VAT, row, canvas, y)
         y -= _row_height(SUMMARY_VAT, row)
-    y = top - 2 * mm
+    y = top - 2 * MM
     for index, row in enumerate(totals):
         if index == len(totals) - 1:
-            canvas.line(118 * mm, y + 0.5 * mm, RIGHT, y + 0.5 * mm)
+            canvas.line(118 * MM, y + 0.5 * MM, RIGHT, y + 0.5 * MM)
         _draw_row(SUMMARY_TOTALS, row, canvas, y)
         y -= _row_height(SUMMARY_TOTALS, row)
 
@@ -928,7 +999,7 @@ def _summary_block(vat: Sequence[_Row], totals: Sequence[_Row]) -> _Block:
     height = max(
         sum(_row_height(SUMMARY_VAT, row) for row in vat),
         sum(_row_height(SUMMARY_TOTALS, row) for row in totals))
-    return _Block(height + 4 * mm,
+    return _Block(height + 4 * MM,
         functools.partial(_draw_summary, vat, totals))
 
 
@@ -938,27 +1009,38 @@ def _draw_note(lines: Sequence[str], canvas: Canvas, top: float) -> None:
 
 def _note_block(text: str) -> _Block:
     lines = _wrap(text, RIGHT - LEFT)
-    return _Block(len(lines) * LEADING + 2 * mm,
+    return _Block(len(lines) * LEADING + 2 * MM,
         functools.partial(_draw_note, lines))
 
 
-def _flow(content: _Content) -> list[_Block]:
-    rows = _row_blocks(content.table, content.rows)
-    blocks = [_heading(content.table, rows[0].height if rows else 0.0)]
-    blocks += rows
-    blocks.append(_Block(3 * mm, lambda canvas, top: None))
-    if content.summary[1]:
-        blocks.append(_summary_block(*content.summary))
-    blocks += [_note_block(note) for note in content.notes]
+def _table(body: _Body) -> list[_Block]:
+    rows = _row_blocks(body.table, body.rows)
+    return [
+        *(_note_block(text) for text in body.intro),
+        _heading(body.table, rows[0].height if rows else 0.0), *rows]
+
+
+def _tail(body: _Body) -> list[_Block]:
+    """Return the blocks kept together after the table: totals, notes."""
+    blocks = [_Block(3 * MM, lambda canvas, top: None)]
+    if body.totals:
+        blocks.append(_summary_block(body.vat, body.totals))
+    blocks += [_note_block(note) for note in body.notes]
     return blocks
 
 
-def _paginate(blocks: Sequence[_Block],
-        payment: bool) -> list[list[tuple[_Block, float]]]:
-    """Return the blocks of each page with their top edges."""
-    pages: list[list[tuple[_Block, float]]] = [[]]
+Pages = list[list[tuple[_Block, float]]]
+
+
+def _paginate(table: Sequence[_Block], tail: Sequence[_Block],
+        payment: bool) -> Pages:
+    """Return the blocks of each page with their top edges.
+
+    The tail and the payment block go together on the last page.
+    """
+    pages: Pages = [[]]
     y = FIRST_TOP
-    for block in blocks:
+    for block in table:
         if y - block.height - block.keep < BOTTOM:
             pages.append([])
             y = NEXT_TOP
@@ -967,38 +1049,46 @@ def _paginate(blocks: Sequence[_Block],
                 y -= pages[-1][-1][0].height
         pages[-1].append((block, y))
         y -= block.height
-    if payment and y < PAYMENT_TOP + 4 * mm:
+
+    floor = PAYMENT_TOP + 4 * MM if payment else BOTTOM
+    if y - sum(block.height for block in tail) < floor:
         pages.append([])
+        y = NEXT_TOP
+    for block in tail:
+        pages[-1].append((block, y))
+        y -= block.height
     return pages
 
 
 def _draw_payment(canvas: Canvas, payment: _Payment) -> None:
     top = PAYMENT_TOP
     canvas.setFillColorRGB(*GREY)
-    canvas.rect(LEFT - 1.5 * mm, top - 44 * mm, RIGHT - LEFT + 3 * mm,
-        44 * mm, stroke=0, fill=1)
+    canvas.rect(LEFT - 1.5 * MM, top - 44 * MM, RIGHT - LEFT + 3 * MM,
+        44 * MM, stroke=0, fill=1)
     canvas.setFillColorRGB(0, 0, 0)
-    _text(canvas, LEFT, top - 7 * mm, payment.heading, BOLD, 11)
-    _text(canvas, RIGHT, top - 7 * mm, payment.payee, FONT, right=True)
+    _text(canvas, LEFT, top - 7 * MM, payment.heading, BOLD, 11)
+    _text(canvas, RIGHT, top - 7 * MM, payment.payee, FONT, right=True)
     for index, (label, value) in enumerate(payment.cells):
-        x = LEFT + index * 43 * mm
-        _text(canvas, x, top - 17 * mm, label, FONT, 8)
-        _text(canvas, x, top - 24 * mm, value, BOLD, _fit(value, 41 * mm))
+        x = LEFT + index * 43 * MM
+        _text(canvas, x, top - 17 * MM, label, FONT, 8)
+        _text(canvas, x, top - 24 * MM, value, BOLD, _fit(value, 41 * MM))
     if payment.hint:
-        _text(canvas, LEFT, top - 36 * mm, payment.hint, FONT, 8)
+        _text(canvas, LEFT, top - 36 * MM, payment.hint, FONT, 8)
 
 
 def _fit(text: str, width: float, size: float = 12.0) -> float:
     """Return the largest size up to *size* at which *text* fits."""
-    return min(size, size * width / max(stringWidth(text, BOLD, size), 1))
+    drawn = float(stringWidth(text, BOLD, size))
+    return min(size, size * width / max(drawn, 1.0))
 
 
 def _draw(content: _Content, letter: Letter) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
-    canvas.setTitle(f"{content.title} {content.fields[0][1]}")
+    canvas.setTitle(f"{content.title} {content.number}")
     canvas.setAuthor(content.issuer[0])
-    pages = _paginate(_flow(content), content.payment is not None)
+    body = content.body
+    pages = _paginate(_table(body), _tail(body), body.payment is not None)
     for number, blocks in enumerate(pages, 1):
         if number == 1:
             _draw_first_header(canvas, content, letter.logo)
@@ -1006,8 +1096,8 @@ def _draw(content: _Content, letter: Letter) -> bytes:
             _draw_next_header(canvas, content)
         for block, top in blocks:
             block.draw(canvas, top)
-        if number == len(pages) and content.payment:
-            _draw_payment(canvas, content.payment)
+        if number == len(pages) and body.payment:
+            _draw_payment(canvas, body.payment)
         _draw_footer(canvas, content, number, len(pages))
         canvas.showPage()
     canvas.save()

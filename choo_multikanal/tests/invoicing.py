@@ -56,8 +56,11 @@ def create_issuer(company, fiscalyear, **values):
 
 
 def create_product(name, price, account_code, saft_code, cost_centre=None):
-    """Return a service booked on account_code with the sales tax of
-    saft_code, on the cost centre of that name when given"""
+    """Return a service with its revenue account, tax and cost centre
+
+    The account is found by its code, the tax by its SAF-T code and the
+    cost centre, when named, is made under the analytic root.
+    """
     Account = Model.get('account.account')
     AnalyticAccount = Model.get('analytic_account.account')
     Category = Model.get('product.category')
