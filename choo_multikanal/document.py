@@ -77,8 +77,7 @@ class Invoice(metaclass=PoolMeta):
         return pdf.Letter(
             language=self._get_delivery_language(),
             member_number=self.party.member_number or None,
-            # the AvtaleGiro mandate is choo_cremul's, out of reach here
-            avtalegiro=False,
+            avtalegiro=self._is_avtalegiro(),
             issuer_email=issuer.email or None,
             issuer_phone=issuer.phone or None,
             issuer_website=issuer.website or None,

@@ -182,8 +182,6 @@ class Invoice(metaclass=PoolMeta):
 
     def _get_delivery_document(self, key, channel):
         "Return the document that delivers the invoice by channel"
-        party = self.party
-        language = party.lang.code if party.lang else 'nb'
         return Document(
             key=key, channel=channel,
             addresses=self._get_delivery_addresses(),
@@ -193,7 +191,7 @@ class Invoice(metaclass=PoolMeta):
             number=self.number or '',
             issuer=(self.issuer.name if self.issuer
                 else self.company.rec_name),
-            language=language.split('_')[0],
+            language=self._get_delivery_language(),
             avtalegiro=self._is_avtalegiro(),
             metadata={'invoice': str(self.id)})
 
