@@ -173,6 +173,7 @@ class Delivery(ModelSQL, ModelView):
 
     @classmethod
     def _send(cls, deliveries, providers, opts):
+        "Submit the deliveries once, read their statuses, move the refused"
         pool = Pool()
         Event = pool.get('choo.delivery.event')
 
@@ -354,7 +355,7 @@ class Delivery(ModelSQL, ModelView):
 
     @classmethod
     def _fall_back(cls, deliveries, reason=None):
-        "Move the deliveries to their next channel and queue them"
+        "Move the deliveries to their next channel; return those moved"
         pool = Pool()
         Event = pool.get('choo.delivery.event')
         events, moved = [], []
