@@ -182,12 +182,15 @@ class Invoice(metaclass=PoolMeta):
 
     def _get_delivery_document(self, key, channel):
         "Return the document that delivers the invoice by channel"
+        attach_ehf = (
+            channel == routing.Channel.EMAIL and self.party.email_attach_ehf)
         return Document(
             key=key, channel=channel,
             addresses=self._get_delivery_addresses(),
             pdf=self.get_delivery_pdf(),
             ehf=(self.get_delivery_ehf()
-                if channel == routing.Channel.EHF else None),
+                if channel == routing.Channel.EHF or attach_ehf else None),
+            attach_ehf=attach_ehf,
             number=self.number or '',
             issuer=(self.issuer.name if self.issuer
                 else self.company.rec_name),

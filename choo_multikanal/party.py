@@ -33,6 +33,10 @@ class Party(metaclass=PoolMeta):
             },
         help="The identifier of the party's eFaktura consent, "
         "which eFaktura invoices are addressed to.")
+    email_attach_ehf = fields.Boolean(
+        "Attach EHF to E-mails",
+        help="Invoices sent to the party by e-mail carry their EHF "
+        "beside the PDF, for its accounting system to read.")
     peppol_receiver = fields.Boolean(
         "Peppol Receiver",
         help="The party is registered in the Peppol directory "
@@ -40,6 +44,10 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def default_efaktura_agreement(cls):
+        return False
+
+    @classmethod
+    def default_email_attach_ehf(cls):
         return False
 
     @classmethod
