@@ -7,6 +7,14 @@ from .statement import MATCHED_PAYMENTS
 class Invoice(metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
+    def _is_avtalegiro(self):
+        "Return whether a subscription the invoice bills has a mandate"
+        return super()._is_avtalegiro() or any(
+            line.origin.subscription.avtalegiro
+            for line in self.lines
+            if getattr(line.origin, '__name__', None)
+            == 'sale.subscription.line')
+
     @classmethod
     def add_payment_lines(cls, payments):
         """Add the payment lines, trusting the matcher of bank files

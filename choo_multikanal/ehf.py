@@ -5,7 +5,8 @@ note has negative quantities and amounts, prices are positive.  build()
 writes it as UBL 2.1 with the Norwegian rules: the organisation number
 as Peppol address (scheme 0192), ``NO<orgnr>MVA`` as VAT id,
 Foretaksregisteret where the issuer is registered there, VAT computed and
-rounded once per category from the line amounts, the KID as PaymentID.
+rounded once per category from the line amounts (or the VAT booked, when
+the document gives it), the KID as PaymentID.
 
 >>> vat_amount(Decimal('2088.66'), Decimal('25'))
 Decimal('522.17')
@@ -20,7 +21,7 @@ Decimal('696.22')
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from lxml import etree
@@ -193,6 +194,8 @@ class Document:
     billing_reference_date: dt.date | None = None
     period: tuple[dt.date, dt.date] | None = None  # inclusive
     payment_terms: str | None = None
+    # the VAT booked per (category, rate), used instead of computing it
+    posted_vat: Mapping[tuple[VatCategory, Decimal], Decimal] | None = None
 
     @property
     def sign(self) -> int:
@@ -288,7 +291,8 @@ def vat_breakdown(document: Document) -> list[VatBreakdown]:
     """Return the VAT per category and rate, rounded once per category.
 
     The taxable amount of a category is the sum of its line and charge
-    amounts; its VAT is that sum times the rate, rounded once.
+    amounts; its VAT is that sum times the rate, rounded once, unless the
+    document gives the VAT posted for the category.
     """
     groups: dict[tuple[VatCategory, Decimal], list[Decimal]] = {}
     reasons: dict[tuple[VatCategory, Decimal], str | None] = {}
@@ -308,9 +312,20 @@ def vat_breakdown(document: Document) -> list[VatBreakdown]:
         taxable = sum(amounts, Decimal(0)).quantize(CENT)
         breakdown.append(VatBreakdown(
                 category=category, rate=rate, taxable=taxable,
-                amount=vat_amount(taxable, rate),
+                amount=_category_vat(document, category, rate, taxable),
                 exemption_reason=reasons[category, rate]))
     return breakdown
+
+
+def _category_vat(document: Document, category: VatCategory,
+        rate: Decimal, taxable: Decimal) -> Decimal:
+    # the rules allow the booked VAT (Tryton rounds half to even) within
+    # one unit of the computed one (BR-CO-17)
+    for (posted_category, posted_rate), amount in (
+            document.posted_vat or {}).items():
+        if (posted_category, posted_rate.normalize()) == (category, rate):
+            return (amount * document.sign).quantize(CENT)
+    return vat_amount(taxable, rate)
 
 
 def totals(document: Document, breakdown: Sequence[VatBreakdown]) -> Totals:

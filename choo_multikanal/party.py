@@ -1,6 +1,7 @@
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import PoolMeta
+from trytond.pyson import Eval
 
 from .exceptions import PeppolReceiverError
 
@@ -25,6 +26,17 @@ class Party(metaclass=PoolMeta):
         "eFaktura Agreement",
         help="The party has an eFaktura agreement with the organisation "
         "in its bank or in Vipps.")
+    efaktura_id = fields.Char(
+        "eFaktura Identifier",
+        states={
+            'required': Eval('efaktura_agreement', False),
+            },
+        help="The identifier of the party's eFaktura consent, "
+        "which eFaktura invoices are addressed to.")
+    email_attach_ehf = fields.Boolean(
+        "Attach EHF to E-mails",
+        help="Invoices sent to the party by e-mail carry their EHF "
+        "beside the PDF, for its accounting system to read.")
     peppol_receiver = fields.Boolean(
         "Peppol Receiver",
         help="The party is registered in the Peppol directory "
@@ -32,6 +44,10 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def default_efaktura_agreement(cls):
+        return False
+
+    @classmethod
+    def default_email_attach_ehf(cls):
         return False
 
     @classmethod

@@ -21,10 +21,13 @@ is described by plain facts, so the rule can be tested without a database.
 
 import dataclasses
 import enum
+from collections.abc import Sequence
 
 from stdnum.no import orgnr
 
-__all__ = ['Channel', 'Receiver', 'possible_channels', 'choose_channel']
+__all__ = [
+    'Channel', 'Receiver', 'DEFAULT_ORDER', 'parse_order',
+    'possible_channels', 'choose_channel']
 
 
 class Channel(enum.StrEnum):
@@ -34,6 +37,37 @@ class Channel(enum.StrEnum):
     EHF = 'ehf'  # Peppol BIS Billing in EHF, for registered organisations
     EMAIL = 'email'  # PDF sent to the receiver's e-mail address
     PRINT = 'print'  # paper letter to the invoice address
+
+
+# The usual order of preference, most wanted first.
+DEFAULT_ORDER = (Channel.EHF, Channel.EFAKTURA, Channel.EMAIL, Channel.PRINT)
+
+
+def parse_order(text: str | None) -> tuple[Channel, ...]:
+    """Return the channels named in *text*, by commas or spaces, in order.
+
+    An empty text gives the usual order; an unknown or repeated channel
+    raises ValueError.
+
+    >>> parse_order('email, print')
+    (<Channel.EMAIL: 'email'>, <Channel.PRINT: 'print'>)
+    >>> parse_order('') == DEFAULT_ORDER
+    True
+    >>> parse_order('print print')
+    Traceback (most recent call last):
+        ...
+    ValueError: channel 'print' is given twice
+    """
+    names = (text or '').replace(',', ' ').split()
+    if not names:
+        return DEFAULT_ORDER
+    channels: list[Channel] = []
+    for name in names:
+        channel = Channel(name.lower())
+        if channel in channels:
+            raise ValueError(f"channel {name!r} is given twice")
+        channels.append(channel)
+    return tuple(channels)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,8 +81,14 @@ class Receiver:
     preferred: str | None = None
 
 
-def possible_channels(receiver: Receiver) -> list[Channel]:
+def possible_channels(
+        receiver: Receiver,
+        order: Sequence[Channel] | None = None) -> list[Channel]:
     """Return the channels that can reach *receiver*, most wanted first.
+
+    *order* is the issuer's order of preference (DEFAULT_ORDER when
+    None); the channels it leaves out are not used, except a printed
+    letter, which always remains the last resort.
 
     EHF needs registration in the Peppol directory and a valid
     organisation number, the Peppol address (scheme 0192) of a Norwegian
@@ -64,20 +104,29 @@ def possible_channels(receiver: Receiver) -> list[Channel]:
     ['print']
     >>> names(Receiver(efaktura_agreement=True, email='kari@example.no'))
     ['efaktura', 'email', 'print']
+    >>> [channel.value for channel in possible_channels(
+    ...     Receiver(efaktura_agreement=True, email='kari@example.no'),
+    ...     order=[Channel.EMAIL, Channel.EFAKTURA])]
+    ['email', 'efaktura', 'print']
     """
-    channels = []
-    if receiver.peppol_receiver and orgnr.is_valid(
-            receiver.organisation_number or ''):
-        channels.append(Channel.EHF)
-    if receiver.efaktura_agreement:
-        channels.append(Channel.EFAKTURA)
-    if receiver.email:
-        channels.append(Channel.EMAIL)
-    channels.append(Channel.PRINT)
+    reachable = {
+        Channel.EHF: receiver.peppol_receiver and orgnr.is_valid(
+            receiver.organisation_number or ''),
+        Channel.EFAKTURA: receiver.efaktura_agreement,
+        Channel.EMAIL: bool(receiver.email),
+        Channel.PRINT: True,
+        }
+    channels = [
+        c for c in (DEFAULT_ORDER if order is None else order)
+        if reachable[c]]
+    if Channel.PRINT not in channels:
+        channels.append(Channel.PRINT)
     return channels
 
 
-def choose_channel(receiver: Receiver) -> Channel:
+def choose_channel(
+        receiver: Receiver,
+        order: Sequence[Channel] | None = None) -> Channel:
     """Return the channel to deliver the invoices of *receiver* by.
 
     The rule follows Norwegian practice:
@@ -89,6 +138,8 @@ def choose_channel(receiver: Receiver) -> Channel:
     4. else e-mail, when the receiver has an address;
     5. else a printed letter.
 
+    An issuer's *order* replaces steps 2 to 5 by its own preference.
+
     An unknown *preferred* channel raises ValueError.
 
     >>> choose_channel(Receiver(efaktura_agreement=True, preferred='print'))
@@ -97,10 +148,14 @@ def choose_channel(receiver: Receiver) -> Channel:
     Traceback (most recent call last):
         ...
     ValueError: 'fax' is not a valid Channel
+    >>> choose_channel(Receiver(
+    ...     peppol_receiver=True, organisation_number='974760673',
+    ...     email='faktura@example.no'),
+    ...     order=[Channel.EMAIL, Channel.EHF, Channel.PRINT])
+    <Channel.EMAIL: 'email'>
     """
-    channels = possible_channels(receiver)
     if receiver.preferred:
         preferred = Channel(receiver.preferred)
-        if preferred in channels:
+        if preferred in possible_channels(receiver, list(Channel)):
             return preferred
-    return channels[0]
+    return possible_channels(receiver, order)[0]

@@ -155,6 +155,10 @@ class Invoice(metaclass=PoolMeta):
             and self.state not in {'posted', 'paid', 'cancelled'}
             and self._sequence_type == 'invoice')
 
+    def _is_avtalegiro(self):
+        "Return whether the invoice is debited by AvtaleGiro"
+        return False
+
     def _customer_payment_reference_type(self):
         if self.kid:
             return 'kid'

@@ -5,7 +5,8 @@ import pytest
 from lxml import etree
 
 from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
 from choo_cremul import avtalegiro, camt054, cremul, nets, ocr
 
@@ -17,6 +18,26 @@ READERS = [(cremul, 'cremul'), (camt054, 'camt054'), (ocr, 'nets'),
 class CremulTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Choo CREMUL module"
     module = 'choo_cremul'
+
+    @with_transaction()
+    def test_invoice_avtalegiro(self):
+        "Test an invoice of a subscription with a mandate is a notice"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        Subscription = pool.get('sale.subscription')
+        SubscriptionLine = pool.get('sale.subscription.line')
+
+        def invoice(mandate):
+            subscription = Subscription(avtalegiro=mandate)
+            return Invoice(lines=[
+                    Line(origin=None),
+                    Line(origin=SubscriptionLine(subscription=subscription)),
+                    ])
+
+        self.assertTrue(invoice(True)._is_avtalegiro())
+        self.assertFalse(invoice(False)._is_avtalegiro())
+        self.assertFalse(Invoice(lines=[])._is_avtalegiro())
 
 
 del ModuleTestCase

@@ -342,6 +342,24 @@ def test_prepaid_amount_only_what_was_paid() -> None:
     assert_valid(built)
 
 
+def test_posted_vat_rounded_half_to_even() -> None:
+    """The VAT as booked (half to even) is written and passes the rules."""
+    lines = [line("Kurs", '1', '100.10')]
+    computed = amounts(ehf.build(document(lines)))
+    assert computed['TaxAmount'] == '25.03'
+    built = ehf.build(document(lines, posted_vat={
+                (VatCategory.STANDARD, Decimal('25.00')): Decimal('25.02')}))
+    assert (amounts(built)['TaxAmount'],
+        amounts(built)['PayableAmount']) == ('25.02', '125.12')
+    assert_valid(built)
+    posted = {(VatCategory.STANDARD, Decimal(25)): Decimal('-25.02')}
+    credit = ehf.build(document(
+            [line("Kurs", '-1', '100.10')], type=DocumentType.CREDIT_NOTE,
+            posted_vat=posted))
+    assert amounts(credit)['PayableAmount'] == '125.12'
+    assert_valid(credit)
+
+
 @pytest.mark.parametrize('change, error', [
         (dict(lines=[]), ehf.NoLines),
         (dict(customer=dataclasses.replace(CUSTOMER, buyer_reference=None)),

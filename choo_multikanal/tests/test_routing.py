@@ -97,3 +97,31 @@ def test_channel_values_are_the_stored_codes() -> None:
     assert [c.value for c in Channel] == [
         'efaktura', 'ehf', 'email', 'print']
     assert Channel.EHF == 'ehf'
+
+
+def test_issuer_order_replaces_the_usual_one() -> None:
+    """An issuer that prefers e-mail sends an organisation e-mail first."""
+    receiver = Receiver(
+        peppol_receiver=True, organisation_number=ORGNR, email=EMAIL)
+    order = routing.parse_order('email ehf print')
+
+    assert choose_channel(receiver, order) is Channel.EMAIL
+    assert routing.possible_channels(receiver, order) == [
+        Channel.EMAIL, Channel.EHF, Channel.PRINT]
+
+
+def test_receiver_choice_wins_over_issuer_order() -> None:
+    """The receiver's reachable choice wins even outside the issuer's."""
+    receiver = Receiver(efaktura_agreement=True, email=EMAIL,
+        preferred='efaktura')
+    order = routing.parse_order('email')
+
+    assert choose_channel(receiver, order) is Channel.EFAKTURA
+    assert routing.possible_channels(receiver, order) == [
+        Channel.EMAIL, Channel.PRINT]
+
+
+def test_unknown_channel_in_order() -> None:
+    """An order naming no channel is refused."""
+    with pytest.raises(ValueError):
+        routing.parse_order('ehf fax')
