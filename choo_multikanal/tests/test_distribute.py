@@ -1,13 +1,14 @@
 """``choo distribute`` run as the operator runs it.
 
-A SQLite database of the demo association has four members: a club in
-Peppol, a member with an eFaktura consent, one with e-mail and one with
-only a postal address.  ``choo billing-run`` invoices them without
-sending (``send_on_post = false``); ``choo distribute --run`` then sends
-the run's invoices to the Multikanal simulator and a real SMTP server,
-both processes on loopback, and to the print folder, once that is
-configured.  Run again, it sends
-nothing twice.  An invoice outside the run waits; sent when the service
+A SQLite database of the demo association has five members: a club in
+Peppol, a member with an eFaktura consent, one with e-mail, one with
+only a postal address and a shop in Peppol whose EHF the receiver
+rejects.  ``choo billing-run`` invoices them without sending
+(``send_on_post = false``); ``choo distribute --run`` then sends the
+run's invoices to the Multikanal simulator and a real SMTP server, both
+processes on loopback, and to the print folder, once that is
+configured; the shop's rejected EHF falls back to e-mail.  Run again,
+it sends nothing twice.  An invoice outside the run waits; sent when the service
 is down, it fails, and ``--retry-failed`` sends it by e-mail.  The
 database is read with sqlite3, outside Tryton.
 """
@@ -30,8 +31,9 @@ from .tools import TOKEN, Service, simulator, smtp_server
 
 REPO = Path(__file__).resolve().parents[2]
 DATABASE = 'distribute'
-MEMBERS = 4
+MEMBERS = 5
 CLUB_ORGNR = '974760673'
+REJECTED_ORGNR = '981975677'
 EFAKTURA_ID = '0012345678'
 OTHER_EFAKTURA_ID = '0087654321'
 BUILD = ("import sys; from choo_multikanal.tests.test_distribute "
@@ -59,7 +61,8 @@ def write_config(folder: Path, options: dict[str, str]) -> Path:
 def services(tmp_path_factory) -> Iterator[tuple[Service, int, Path]]:
     "Yield the simulator, the SMTP port and the mail folder"
     folder = tmp_path_factory.mktemp('mail')
-    with simulator() as service, smtp_server(folder) as port:
+    with simulator('--reject-later', REJECTED_ORGNR) as service, \
+            smtp_server(folder) as port:
         yield service, port, folder
 
 
@@ -83,7 +86,7 @@ def database(tmp_path_factory, services):
 
 
 def build(config_file):
-    "Create the association with its four members and bill them"
+    "Create the association with its five members and bill them"
     sys.path.insert(0, str(REPO / 'setup'))
     import demo
     from demo_data import Association
@@ -97,13 +100,14 @@ def build(config_file):
     ContactMechanism = Model.get('party.contact_mechanism')
     Membership = Model.get('choo.membership')
     Party = Model.get('party.party')
-    club, consumer, _, letter = [m.party for m in Membership.find(
+    club, consumer, _, letter, shop = [m.party for m in Membership.find(
             [], order=[('id', 'ASC')])]
-    club.peppol_receiver = True
-    club.identifiers.new(type='no_orgnr', code=CLUB_ORGNR)
+    for organisation, number in [(club, CLUB_ORGNR), (shop, REJECTED_ORGNR)]:
+        organisation.peppol_receiver = True
+        organisation.identifiers.new(type='no_orgnr', code=number)
     consumer.efaktura_agreement = True
     consumer.efaktura_id = EFAKTURA_ID
-    Party.save([club, consumer])
+    Party.save([club, consumer, shop])
     ContactMechanism.delete(letter.contact_mechanisms)
     demo.choo(config_file, DATABASE, 'billing-run',
         '--date', dt.date.today().isoformat())
@@ -168,7 +172,7 @@ def test_distribute(database, services, tmp_path):
     assert rows(folder,
         "SELECT channel, state FROM choo_delivery ORDER BY id") == [
         ('ehf', 'waiting'), ('efaktura', 'waiting'), ('email', 'waiting'),
-        ('print', 'waiting'), ('efaktura', 'waiting')]
+        ('print', 'waiting'), ('ehf', 'waiting'), ('efaktura', 'waiting')]
 
     refused = choo(folder, 'distribute', '--run', str(run))
     assert refused.returncode == 1
@@ -179,20 +183,21 @@ def test_distribute(database, services, tmp_path):
 
     write_config(folder, {**options, 'print_folder': str(tmp_path)})
     expected = {
-        'deliveries': '4', 'ehf delivered': '1', 'efaktura delivered': '1',
-        'email sent': '1', 'print sent': '1', 'committed': 'yes'}
+        'deliveries': '5', 'ehf delivered': '1', 'efaktura delivered': '1',
+        'email sent': '2', 'print sent': '1', 'committed': 'yes'}
     assert report(choo(folder, 'distribute', '--run', str(run))) == expected
     keys = submitted(service)
-    assert sorted(k.rsplit('.', 1)[1] for k in keys) == ['efaktura', 'ehf']
-    assert len(list(mailbox.Maildir(mail))) == 1
+    assert sorted(k.rsplit('.', 1)[1] for k in keys) == [
+        'efaktura', 'ehf', 'ehf']
+    assert len(list(mailbox.Maildir(mail))) == 2
     run_file, = tmp_path.glob('*.zip')
 
     assert report(choo(folder, 'distribute', '--run', str(run))) == expected
     assert submitted(service) == keys
-    assert len(list(mailbox.Maildir(mail))) == 1
+    assert len(list(mailbox.Maildir(mail))) == 2
     assert list(tmp_path.glob('*.zip')) == [run_file]
     events = rows(folder,
-        "SELECT d.channel, e.status FROM choo_delivery_event AS e "
+        "SELECT e.channel, e.status FROM choo_delivery_event AS e "
         "JOIN choo_delivery AS d ON d.id = e.delivery "
         "JOIN account_invoice AS i ON i.id = d.invoice "
         f"WHERE i.billing_run = {run} ORDER BY d.id, e.time, e.id")
@@ -200,9 +205,14 @@ def test_distribute(database, services, tmp_path):
         ('ehf', 'queued'), ('ehf', 'sent'), ('ehf', 'delivered'),
         ('efaktura', 'queued'), ('efaktura', 'sent'),
         ('efaktura', 'delivered'), ('email', 'queued'), ('email', 'sent'),
-        ('print', 'queued'), ('print', 'sent')]
+        ('print', 'queued'), ('print', 'sent'),
+        ('ehf', 'queued'), ('ehf', 'rejected'), ('ehf', 'fallback'),
+        ('email', 'queued'), ('email', 'sent')]
     assert rows(folder,
-        "SELECT COUNT(*) FROM choo_delivery WHERE attempts = 1") == [(4,)]
+        "SELECT tried, last_error FROM choo_delivery WHERE key LIKE "
+        "'%.email' AND tried != 'email'") == [('ehf email', None)]
+    assert rows(folder,
+        "SELECT COUNT(*) FROM choo_delivery WHERE attempts = 1") == [(5,)]
     assert rows(folder, "SELECT d.state FROM choo_delivery AS d "
         "JOIN account_invoice AS i ON i.id = d.invoice "
         "WHERE i.billing_run IS NULL") == [('waiting',)]
@@ -229,7 +239,7 @@ def test_retry_failed(database, services, tmp_path):
 
     failed = report(choo(folder, 'distribute'))
     assert failed['efaktura failed'] == '1'
-    assert failed['deliveries'] == '5'
+    assert failed['deliveries'] == '6'
     assert rows(folder,
         "SELECT state, attempts, last_error FROM choo_delivery "
         "WHERE channel = 'efaktura' AND state != 'delivered'") == [
@@ -238,7 +248,7 @@ def test_retry_failed(database, services, tmp_path):
 
     retried = report(choo(folder, 'distribute', '--retry-failed'))
     assert 'efaktura failed' not in retried
-    assert retried['email sent'] == '2'
+    assert retried['email sent'] == '3'
     assert len(list(mailbox.Maildir(mail))) == mails + 1
     assert rows(folder,
         "SELECT e.channel, e.status FROM choo_delivery_event AS e "
