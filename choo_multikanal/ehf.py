@@ -324,7 +324,8 @@ def _category_vat(document: Document, category: VatCategory,
     for (posted_category, posted_rate), amount in (
             document.posted_vat or {}).items():
         if (posted_category, posted_rate.normalize()) == (category, rate):
-            return (amount * document.sign).quantize(CENT)
+            vat = (amount * document.sign).quantize(CENT)
+            return vat if vat else abs(vat)  # no -0.00 on credit notes
     return vat_amount(taxable, rate)
 
 

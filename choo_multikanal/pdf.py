@@ -86,7 +86,8 @@ TEXTS: dict[str, dict[str, str]] = {
         'charges': "Tillegg",
         'tax_exclusive': "Sum eks. mva",
         'tax_inclusive': "Sum inkl. mva",
-        'prepaid': "Forskuddsbetalt",
+        'prepaid': "Betalt",
+        'paid_note': "Fakturaen er betalt. Du trenger ikke å betale noe.",
         'rounding': "Øreavrunding",
         'payable': "Å betale",
         'credit': "Til gode",
@@ -170,7 +171,8 @@ TEXTS: dict[str, dict[str, str]] = {
         'charges': "Charges",
         'tax_exclusive': "Total excl. VAT",
         'tax_inclusive': "Total incl. VAT",
-        'prepaid': "Prepaid",
+        'prepaid': "Paid",
+        'paid_note': "The invoice is paid; there is nothing to pay.",
         'rounding': "Rounding",
         'payable': "Amount to pay",
         'credit': "To your credit",
@@ -704,6 +706,8 @@ def _notes(document: ehf.Document, letter: Letter, totals: ehf.Totals,
                 number=document.billing_reference or '',
                 date=texts['of_date'].format(date=texts.date(date))
                 if date else ''))
+    elif totals.payable <= 0:
+        notes.append(texts['paid_note'])
     elif letter.avtalegiro and document.due_date:
         notes.append(texts['avtalegiro'].format(
                 amount=texts.money(totals.payable),
@@ -749,7 +753,8 @@ def _document_body(document: ehf.Document, letter: Letter,
         breakdown: Sequence[ehf.VatBreakdown], totals: ehf.Totals,
         texts: _Texts) -> _Body:
     payment = None
-    if document.type is ehf.DocumentType.INVOICE and not letter.avtalegiro:
+    if (document.type is ehf.DocumentType.INVOICE
+            and not letter.avtalegiro and totals.payable > 0):
         payment = _payment(
             document, totals.payable, document.due_date, texts)
     return _Body(

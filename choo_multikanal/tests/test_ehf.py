@@ -360,6 +360,21 @@ def test_posted_vat_rounded_half_to_even() -> None:
     assert_valid(credit)
 
 
+def test_credit_note_of_exempt_line_has_no_negative_zero() -> None:
+    """A credit note's booked VAT of nothing is written 0.00, not -0.00."""
+    exempt = dict(vat_category=VatCategory.EXEMPT, vat_rate=Decimal(0),
+        exemption_reason="Kontingent, mval. § 3-13")
+    credit = document(
+        [line("Kontingent", '-1', '750', **exempt)],
+        type=DocumentType.CREDIT_NOTE,
+        posted_vat={(VatCategory.EXEMPT, Decimal(0)): Decimal('0.00')})
+    [part] = ehf.vat_breakdown(credit)
+    assert str(part.amount) == '0.00'
+    built = ehf.build(credit)
+    assert b'-0.00' not in built
+    assert_valid(built)
+
+
 @pytest.mark.parametrize('change, error', [
         (dict(lines=[]), ehf.NoLines),
         (dict(customer=dataclasses.replace(CUSTOMER, buyer_reference=None)),

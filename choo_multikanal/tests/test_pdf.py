@@ -296,8 +296,19 @@ def test_charges_prepaid_rounding_and_currency() -> None:
 
     assert has(found, "Rabatt 25 % -100,00", "Sum linjer 3 000,00",
         "Rabatter -100,00", "Sum eks. mva 2 900,00", "MVA 725,00",
-        "Forskuddsbetalt -500,00", "Øreavrunding 0,25",
+        "Betalt -500,00", "Øreavrunding 0,25",
         "Herav MVA i NOK 8 337,50", "Å betale EUR 3 125,25")
+
+
+def test_paid_invoice_has_no_payment_block() -> None:
+    """An invoice paid in full says so and asks for no payment."""
+    paid = invoice([line("Kurs", '1', '750')], prepaid=Decimal('937.50'))
+    found = text(paid)
+
+    assert has(found, "Betalt -937,50", "Å betale NOK 0,00",
+        "Fakturaen er betalt. Du trenger ikke å betale noe.")
+    assert "Betalingsinformasjon" not in found
+    assert "Oppgi KID" not in found
 
 
 def test_foreign_address_and_no_kid() -> None:
