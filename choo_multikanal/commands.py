@@ -17,8 +17,8 @@ def distribute(parser):
         help="only the invoices of this billing run")
     parser.add_argument(
         '--retry-failed', action='store_true',
-        help="send the failed and rejected deliveries by their next "
-        "channel too")
+        help="try the failed deliveries again by their channel and the "
+        "rejected ones by their next channel")
     parser.set_defaults(run=_run)
 
 

@@ -53,6 +53,16 @@ def options():
         for option in config.options(setup.SECTION)}
 
 
+def provider_of(providers, name):
+    "Return the provider called name, or raise a user error on its options"
+    try:
+        return providers.get(name)
+    except ValueError as error:
+        raise DeliveryProviderError(gettext(
+                'choo_multikanal.msg_delivery_provider_options',
+                provider=name, section=setup.SECTION, error=str(error)))
+
+
 def now():
     "Return the current time as Tryton stores it: naive, in UTC"
     return naive(utc_now())
@@ -162,6 +172,7 @@ class Delivery(ModelSQL, ModelView):
         cls.lock(deliveries)
         deliveries = [
             d for d in cls.browse(deliveries) if d.state == 'waiting']
+        deliveries = cls._cancel_withdrawn(deliveries)
         opts = options()
         with setup.Providers(opts) as providers:
             # A fallback is sent at once, by the next channel.
@@ -170,6 +181,23 @@ class Delivery(ModelSQL, ModelView):
                 deliveries = [
                     d for d in cls.browse(deliveries)
                     if d.state == 'waiting' and not d.next_attempt]
+
+    @classmethod
+    def _cancel_withdrawn(cls, deliveries):
+        "Cancel the deliveries of cancelled invoices; return the others"
+        pool = Pool()
+        Event = pool.get('choo.delivery.event')
+        withdrawn = [d for d in deliveries if d.invoice.state == 'cancelled']
+        events = []
+        for delivery in withdrawn:
+            delivery.state = 'cancelled'
+            delivery.next_attempt = None
+            delivery.status_at = now()
+            events.append(delivery._event('cancelled', gettext(
+                        'choo_multikanal.msg_delivery_invoice_cancelled')))
+        cls.save(withdrawn)
+        Event.save(events)
+        return [d for d in deliveries if d not in withdrawn]
 
     @classmethod
     def _send(cls, deliveries, providers, opts):
@@ -191,7 +219,7 @@ class Delivery(ModelSQL, ModelView):
 
         policy = setup.retry_policy(opts)
         for name, group in groups.items():
-            provider = providers.get(name)
+            provider = provider_of(providers, name)
             events += cls._submit(provider, name, group, policy)
         providers.flush()
         cls.save(deliveries)
@@ -200,7 +228,7 @@ class Delivery(ModelSQL, ModelView):
         for name, group in groups.items():
             keys = [d.key for d in group if d.state == 'queued']
             if keys:
-                cls._follow(providers.get(name), keys)
+                cls._follow(provider_of(providers, name), keys)
         cls._fall_back([d for d in deliveries if d.state == 'rejected'])
 
     @classmethod
@@ -349,6 +377,8 @@ class Delivery(ModelSQL, ModelView):
                 self.reference = report.reference
             if status in REFUSED:
                 self.last_error = report.reason
+            elif status == 'delivered':
+                self.last_error = None
         return [self._event(
                     status, report.reason, at=naive(report.at),
                     reference=report.reference)]
@@ -391,10 +421,23 @@ class Delivery(ModelSQL, ModelView):
 
     @classmethod
     def retry_failed(cls, deliveries):
-        "Send the failed and rejected deliveries by their next channel"
-        deliveries = [
-            d for d in deliveries if d.state in {'failed', 'rejected'}]
-        return cls._fall_back(deliveries)
+        "Send the failed deliveries again, the rejected by the next channel"
+        pool = Pool()
+        Event = pool.get('choo.delivery.event')
+        failed = [d for d in deliveries if d.state == 'failed']
+        events = [d._retry() for d in failed]
+        cls.save(failed)
+        Event.save(events)
+        return cls._fall_back([d for d in deliveries if d.state == 'rejected'])
+
+    def _retry(self):
+        "Make the failed delivery wait for a new try by its channel"
+        # The same key: a document the provider took is not sent twice.
+        self.state = 'waiting'
+        self.attempts = 0
+        self.next_attempt = None
+        return self._event('retry', gettext(
+                'choo_multikanal.msg_delivery_retry', channel=self.channel))
 
     @classmethod
     def poll(cls):
@@ -404,11 +447,16 @@ class Delivery(ModelSQL, ModelView):
             setup.provider_name(c, opts) for c in Channel} - {None}
         with setup.Providers(opts) as providers:
             for name in sorted(names):
-                provider = providers.get(name)
-                if name in CONFIRMING:
-                    cls._poll_since(provider, name)
-                else:
-                    cls._poll_keys(provider, name)
+                provider = provider_of(providers, name)
+                try:
+                    if name in CONFIRMING:
+                        cls._poll_since(provider, name)
+                    else:
+                        cls._poll_keys(provider, name)
+                except DistributionError as error:
+                    # Read at the next poll; the sending goes on.
+                    logger.warning(
+                        "%s: statuses not read (%s)", name, error.code)
             cls._fall_back_overdue(providers, opts)
 
     @classmethod
@@ -457,7 +505,7 @@ class Delivery(ModelSQL, ModelView):
                     Channel(d.channel)), moment, within)]
         for delivery in late:
             if delivery.state == 'queued':
-                delivery._cancel(providers.get(delivery.provider))
+                delivery._cancel(provider_of(providers, delivery.provider))
         return cls._fall_back(late, gettext(
                 'choo_multikanal.msg_delivery_overdue',
                 hours=within.total_seconds() / 3600))

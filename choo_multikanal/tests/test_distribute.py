@@ -27,7 +27,7 @@ from proteus import Model
 
 from choo_multikanal.multikanal import MultikanalConfig, MultikanalProvider
 
-from .tools import TOKEN, Service, simulator, smtp_server
+from .tools import TOKEN, Service, free_port, simulator, smtp_server
 
 REPO = Path(__file__).resolve().parents[2]
 DATABASE = 'distribute'
@@ -219,7 +219,7 @@ def test_distribute(database, services, tmp_path):
 
 
 def test_retry_failed(database, services, tmp_path):
-    """Fail the invoice outside the run, then send it by its next channel
+    """Fail the invoice outside the run, then send it again by its channel
 
     It follows test_distribute, on the same database.
     """
@@ -229,10 +229,10 @@ def test_retry_failed(database, services, tmp_path):
             **options, 'print_folder': str(tmp_path),
             'retry_attempts': '1'})
     mails = len(list(mailbox.Maildir(mail)))
-    assert rows(folder,
-        "SELECT d.channel, d.state FROM choo_delivery AS d "
+    outside = ("FROM choo_delivery AS d "
         "JOIN account_invoice AS i ON i.id = d.invoice "
-        "WHERE i.billing_run IS NULL") == [
+        "WHERE i.billing_run IS NULL")
+    assert rows(folder, f"SELECT d.channel, d.state {outside}") == [
         ('efaktura', 'waiting')]
     httpx.post(service.url + '_control/fail', json={'count': 1},
         headers={'Authorization': f'Bearer {TOKEN}'}).raise_for_status()
@@ -241,18 +241,43 @@ def test_retry_failed(database, services, tmp_path):
     assert failed['efaktura failed'] == '1'
     assert failed['deliveries'] == '6'
     assert rows(folder,
-        "SELECT state, attempts, last_error FROM choo_delivery "
-        "WHERE channel = 'efaktura' AND state != 'delivered'") == [
+        f"SELECT d.state, d.attempts, d.last_error {outside}") == [
         ('failed', 1, "The service is unavailable (503): "
             "service_unavailable: try again later.")]
 
     retried = report(choo(folder, 'distribute', '--retry-failed'))
     assert 'efaktura failed' not in retried
-    assert retried['email sent'] == '3'
-    assert len(list(mailbox.Maildir(mail))) == mails + 1
+    assert retried['efaktura delivered'] == '2'
+    assert retried['email sent'] == '2'
+    assert len(list(mailbox.Maildir(mail))) == mails
+    assert rows(folder,
+        f"SELECT d.tried, d.last_error {outside}") == [('efaktura', None)]
     assert rows(folder,
         "SELECT e.channel, e.status FROM choo_delivery_event AS e "
         "JOIN choo_delivery AS d ON d.id = e.delivery "
-        "WHERE d.tried = 'efaktura email' ORDER BY e.time, e.id") == [
-        ('efaktura', 'failed'), ('efaktura', 'fallback'),
-        ('email', 'queued'), ('email', 'sent')]
+        "JOIN account_invoice AS i ON i.id = d.invoice "
+        "WHERE i.billing_run IS NULL ORDER BY e.time, e.id") == [
+        ('efaktura', 'failed'), ('efaktura', 'retry'),
+        ('efaktura', 'queued'), ('efaktura', 'sent'),
+        ('efaktura', 'delivered')]
+
+
+def test_unreachable_or_misconfigured(database, tmp_path):
+    """Poll a service that does not answer, then one configured wrong
+
+    It follows test_retry_failed, on the same database.
+    """
+    folder, options = database
+    write_config(folder, {
+            **options, 'print_folder': str(tmp_path),
+            'multikanal_url': f'http://127.0.0.1:{free_port()}/api/v1/'})
+    unreachable = choo(folder, 'distribute')
+    assert report(unreachable)['committed'] == 'yes'
+    assert 'statuses not read (connection_failed)' in unreachable.stderr
+
+    write_config(folder, {**options, 'multikanal_timeout': '30s'})
+    misconfigured = choo(folder, 'distribute')
+    assert misconfigured.returncode == 1
+    assert misconfigured.stderr.startswith(
+        'error: The options of provider "multikanal" in section '
+        '[choo_multikanal] of the server configuration are wrong: ')
