@@ -8,9 +8,11 @@ rejects.  ``choo billing-run`` invoices them without sending
 run's invoices to the Multikanal simulator and a real SMTP server, both
 processes on loopback, and to the print folder, once that is
 configured; the shop's rejected EHF falls back to e-mail.  Run again,
-it sends nothing twice.  An invoice outside the run waits; sent when the service
-is down, it fails, and ``--retry-failed`` sends it by e-mail.  The
-database is read with sqlite3, outside Tryton.
+it sends nothing twice.  An invoice outside the run waits; sent when
+the service is down, it fails, and ``--retry-failed`` sends it again by
+eFaktura.  A service that does not answer a poll stops nothing; options
+that cannot be read are refused.  The database is read with sqlite3,
+outside Tryton.
 """
 import datetime as dt
 import mailbox
