@@ -14,9 +14,9 @@ its first receipt.  Run it as::
 With ``--port 0`` it picks a free port.  Its first line on standard
 output is ``listening on http://HOST:PORT/api/v1/`` (the ``--prefix``).
 ``POST _control/fail`` with ``{"count": N, "after": false}`` makes the
-next N requests answer
-503 (with ``"after": true`` the request is carried out first and only its
-answer is lost), as does ``--fail-next N`` at start.
+next N requests answer 503 (with ``"after": true`` the request is
+carried out first and only its answer is lost), as does ``--fail-next
+N`` at start.
 """
 
 import argparse
