@@ -42,9 +42,9 @@ class Invoice(metaclass=PoolMeta):
         self._check_ehf_total(document)
         return document
 
-    def get_ehf(self):
-        "Return the invoice as EHF (Peppol BIS Billing 3.0) XML"
-        document = self.get_ehf_document()
+    def get_ehf(self, document=None):
+        "Return the invoice, or its EHF document, as EHF XML"
+        document = document or self.get_ehf_document()
         try:
             return ehf.build(document)
         except ehf.MissingEndpoint:
@@ -60,16 +60,18 @@ class Invoice(metaclass=PoolMeta):
                     'choo_multikanal.msg_ehf_invalid',
                     invoice=self.rec_name, error=str(exception)))
 
-    def get_delivery_ehf(self):
+    def get_delivery_ehf(self, document=None):
         "Return the EHF of a posted customer invoice, None without Peppol id"
         if (self.type != 'out' or self.state not in POSTED
                 or not self.party._get_organisation_number()):
             return None
-        return self.get_ehf()
+        return self.get_ehf(document)
 
-    def get_delivery_pdf(self):
+    def get_delivery_pdf(self, document=None):
         "Return the posted customer invoice as a PDF letter to its party"
-        return pdf.render(self.get_ehf_document(), self._get_delivery_letter())
+        return pdf.render(
+            document or self.get_ehf_document(),
+            self._get_delivery_letter())
 
     def _get_delivery_letter(self):
         "Return how the PDF letter presents the invoice to its party"

@@ -184,11 +184,13 @@ class Invoice(metaclass=PoolMeta):
         "Return the document that delivers the invoice by channel"
         attach_ehf = (
             channel == routing.Channel.EMAIL and self.party.email_attach_ehf)
+        # Both renderings share the one mapping of the invoice.
+        document = self.get_ehf_document()
         return Document(
             key=key, channel=channel,
             addresses=self._get_delivery_addresses(),
-            pdf=self.get_delivery_pdf(),
-            ehf=(self.get_delivery_ehf()
+            pdf=self.get_delivery_pdf(document),
+            ehf=(self.get_delivery_ehf(document)
                 if channel == routing.Channel.EHF or attach_ehf else None),
             attach_ehf=attach_ehf,
             number=self.number or '',
