@@ -317,10 +317,8 @@ def format_amount(value: Decimal, language: str = 'nb') -> str:
     >>> format_amount(Decimal('0'), 'en')
     '0.00'
     """
-    text = f'{value.quantize(CENT, ROUND_HALF_UP):,.2f}'
-    if language == 'en':
-        return text
-    return text.replace(',', NBSP).replace('.', ',')
+    return _separators(
+        f'{value.quantize(CENT, ROUND_HALF_UP):,.2f}', language)
 
 
 def format_quantity(value: Decimal, language: str = 'nb') -> str:
@@ -331,7 +329,11 @@ def format_quantity(value: Decimal, language: str = 'nb') -> str:
     >>> format_quantity(Decimal('1E+3'), 'en')
     '1,000'
     """
-    text = f'{value.normalize():,f}'
+    return _separators(f'{value.normalize():,f}', language)
+
+
+def _separators(text: str, language: str) -> str:
+    # Python writes English separators; Bokmål swaps them for its own
     if language == 'en':
         return text
     return text.replace(',', NBSP).replace('.', ',')
